@@ -1,0 +1,32 @@
+# Developer shortcuts; each target is a thin wrapper over a script or tool.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED_MODEL := $(abspath ../shared/models/en_ner_distilled_sm-0.1.1)
+BENCH_OUT ?= out/bench
+
+.PHONY: setup test lint demo bench golden clean
+
+setup: ## create .venv and install piiscan with the dev extras
+	bash -c 'source scripts/setup.sh && ensure_venv dev'
+
+test: ## lint, then the whole test suite (installs PostgreSQL if missing)
+	bash scripts/test.sh
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+demo: ## scan the demo data and print the report
+	bash scripts/demo.sh
+
+bench: setup ## column-level detection quality on the synthetic corpus
+	$(PY) benchmarks/corpus.py $(BENCH_OUT)/corpus
+	PIISCAN_SPACY_MODEL=$${PIISCAN_SPACY_MODEL:-$(SHARED_MODEL)} $(VENV)/bin/piiscan scan \
+	    $(BENCH_OUT)/corpus --format json --output $(BENCH_OUT)/inventory.json
+	$(PY) benchmarks/evaluate_columns.py $(BENCH_OUT)/corpus $(BENCH_OUT)/inventory.json
+
+golden: setup ## regenerate tests/golden/ after an intended output change
+	$(PY) scripts/regen_golden.py
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache build dist

@@ -1,0 +1,108 @@
+"""JSON documents and JSON Lines as flattened record batches.
+
+A JSON file holds an array of records, a single object (one record), or an object
+whose only list of objects holds the records (``{"count": 2, "results": [...]}``; the
+other top-level scalars are metadata and are not read). Whole-document JSON is loaded
+with :func:`json.load` up to ``max_bytes``; JSON Lines streams one record per line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from piiscan.connectors.readers.arrow import records_to_batch
+from piiscan.connectors.readers.encoding import bounded_lines, open_text, sniff_encoding
+from piiscan.connectors.readers.flatten import flatten
+from piiscan.errors import AssetError
+
+
+def _records(doc: Any) -> list[Any]:
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        others = [v for v in doc.values() if isinstance(v, dict | list)]
+        if (len(lists) == 1 and len(others) == 1 and lists[0]
+                and all(isinstance(r, dict) for r in lists[0])):
+            return lists[0]
+    return [doc]
+
+
+def _batches(records: Iterator[Any], batch_rows: int, limit: int | None
+             ) -> Iterator[pa.RecordBatch]:
+    chunk: list[dict[str, Any]] = []
+    for total, record in enumerate(records):
+        if limit is not None and total >= limit:
+            break
+        chunk.append(flatten(record))
+        if len(chunk) >= batch_rows:
+            yield records_to_batch(chunk)
+            chunk = []
+    if chunk:
+        yield records_to_batch(chunk)
+
+
+def json_batches(path: Path, *, batch_rows: int, limit: int | None, max_bytes: int,
+                 notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Flattened records of a whole JSON document."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise AssetError(f"cannot read file: {exc.strerror or exc}") from exc
+    if size > max_bytes:
+        raise AssetError(
+            f"file too large for JSON ({size} bytes > {max_bytes}); "
+            "convert it to JSON Lines (.jsonl) to stream it"
+        )
+    encoding = sniff_encoding(path, "JSON")
+    with open_text(path, encoding) as fh:
+        text = fh.read()
+    if not text.strip():
+        raise AssetError("empty file")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AssetError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+                         ) from None
+    except RecursionError:
+        raise AssetError("JSON nested too deeply to read") from None
+    del text
+    records = _records(doc)
+    if not records:
+        raise AssetError("no records (empty JSON array)")
+    yield from _batches(iter(records), batch_rows, limit)
+
+
+def jsonl_batches(path: Path, *, batch_rows: int, limit: int | None, max_line_chars: int,
+                  notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Flattened records of a JSON Lines file; bad lines are skipped and counted."""
+    encoding = sniff_encoding(path, "JSON Lines")
+    counts = {"good": 0, "bad": 0}
+
+    def parsed() -> Iterator[Any]:
+        with open_text(path, encoding) as fh:
+            for line, cut in bounded_lines(fh, max_line_chars):
+                if not line.strip():
+                    continue
+                try:
+                    if cut:
+                        raise ValueError("line too long")
+                    value = json.loads(line)
+                except (ValueError, RecursionError):
+                    counts["bad"] += 1
+                    continue
+                counts["good"] += 1
+                yield value
+
+    yield from _batches(parsed(), batch_rows, limit)
+    if counts["bad"] and notes is not None:
+        notes.append(f"{counts['bad']} lines skipped (not valid JSON)")
+    if not counts["good"]:
+        if counts["bad"]:
+            raise AssetError(f"no valid JSON lines ({counts['bad']} bad lines)")
+        raise AssetError("empty file")

@@ -1,0 +1,326 @@
+"""Relational databases through SQLAlchemy: SQLite, PostgreSQL, and any installed dialect.
+
+Sources are SQLAlchemy URLs (``sqlite:///shop.db``, ``postgresql://user:pw@host/db``).
+The database is opened read-only where the engine allows it (SQLite ``mode=ro``,
+PostgreSQL ``default_transaction_read_only``); SQL is built with SQLAlchemy Core, so
+identifiers are always quoted by SQLAlchemy. Without ``Config.full`` each table yields
+at most ``Config.sample_rows`` rows, in random order when that is cheap.
+
+Include/exclude patterns (``Config.include`` / ``Config.exclude``) are case-insensitive
+:mod:`fnmatch` globs on ``schema.table.column``, written with one, two or three
+dot-separated parts:
+
+* ``table`` — the whole table in any schema (``customers``, ``tmp_*``);
+* ``table.column`` — columns of a table in any schema (``customers.email``, ``*.notes``);
+* ``schema.table.column`` — fully qualified (``crm.*.*``, ``main.users.ssn``).
+
+A column is selected when no exclude pattern matches it and, if include patterns are
+given, one of them does; a table with no selected column is not read at all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sqlite3
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine.reflection import ObjectKind
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from piiscan.config import Config
+from piiscan.connectors.readers.arrow import rows_to_batch
+from piiscan.errors import AssetError, SourceError, UsageError
+from piiscan.masking import mask_url, scrub, url_secrets
+from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
+
+SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"}
+RANDOM_MAX_ROWS = 1_000_000
+RANDOM_DIALECTS = ("postgresql", "sqlite")
+DRIVER_HINTS = {
+    "postgresql": "install the PostgreSQL driver: pip install 'piiscan[postgresql]'",
+    "mysql": "install a MySQL driver: pip install pymysql, and use mysql+pymysql://",
+    "mariadb": "install a MySQL driver: pip install pymysql, and use mariadb+pymysql://",
+    "mssql": "install the SQL Server driver: pip install pyodbc",
+    "oracle": "install the Oracle driver: pip install oracledb",
+}
+
+
+# -- include / exclude ------------------------------------------------------------------
+def _pattern_parts(pattern: str) -> tuple[str, str, str]:
+    parts = pattern.lower().split(".")
+    if len(parts) == 1:
+        return ("*", parts[0], "*")
+    if len(parts) == 2:
+        return ("*", parts[0], parts[1])
+    return (parts[0], parts[1], ".".join(parts[2:]))
+
+
+class Selection:
+    """Which tables and columns to read (see the module docstring for the rules)."""
+
+    def __init__(self, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+        self.include = [_pattern_parts(p) for p in include]
+        self.exclude = [_pattern_parts(p) for p in exclude]
+
+    @staticmethod
+    def _match(pattern: tuple[str, ...], names: tuple[str, ...]) -> bool:
+        return all(fnmatchcase(n.lower(), p) for p, n in zip(pattern, names, strict=False))
+
+    def may_read_table(self, schema: str, table: str) -> bool:
+        if any(p[2] == "*" and self._match(p, (schema, table)) for p in self.exclude):
+            return False
+        return not self.include or any(self._match(p, (schema, table)) for p in self.include)
+
+    def reads_column(self, schema: str, table: str, column: str) -> bool:
+        names = (schema, table, column)
+        if any(self._match(p, names) for p in self.exclude):
+            return False
+        return not self.include or any(self._match(p, names) for p in self.include)
+
+
+# -- engine -----------------------------------------------------------------------------
+def _one_line(exc: BaseException, secrets_: list[str]) -> str:
+    """The driver's own message of a database error, on one line, secrets scrubbed."""
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split()) or type(orig).__name__
+    return scrub(text, secrets_)
+
+
+def _driver_fix(url: URL) -> str:
+    backend = url.get_backend_name()
+    return DRIVER_HINTS.get(backend, f"install the Python driver for {backend!r}")
+
+
+def _normalise(url: URL) -> URL:
+    """``postgres://`` → ``postgresql://``; bare ``postgresql`` uses psycopg 3 when it is
+    the only PostgreSQL driver installed (SQLAlchemy's default is psycopg2)."""
+    if url.drivername == "postgres":
+        url = url.set(drivername="postgresql")
+    if (url.drivername == "postgresql" and importlib.util.find_spec("psycopg2") is None
+            and importlib.util.find_spec("psycopg") is not None):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _type_name(data_type: Any) -> str:
+    try:
+        return str(data_type)
+    except Exception:  # some dialect types cannot render without a dialect
+        return type(data_type).__name__
+
+
+def create_readonly_engine(source: str) -> Engine:
+    """A SQLAlchemy engine opened read-only where possible; UsageError/SourceError."""
+    shown = mask_url(source)
+    try:
+        url = _normalise(make_url(source))
+    except (ArgumentError, ValueError):
+        raise UsageError(f"malformed database URL: {shown}") from None
+    kwargs: dict[str, Any] = {}
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        kwargs["creator"] = _sqlite_creator(url)
+        url = URL.create(url.drivername)
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on",
+                                  "connect_timeout": 10}
+    try:
+        return sa.create_engine(url, **kwargs)
+    except NoSuchModuleError:
+        raise UsageError(
+            f"unknown database type {url.drivername!r} in {shown} "
+            "(examples: sqlite:///path.db, postgresql://user@host/db)"
+        ) from None
+    except ImportError as exc:
+        raise UsageError(f"missing database driver {exc.name or ''} for {shown}: "
+                         f"{_driver_fix(url)}") from None
+    except (ArgumentError, TypeError, ValueError) as exc:
+        raise UsageError(f"invalid database URL {shown}: "
+                         f"{_one_line(exc, url_secrets(source))}") from None
+
+
+def _sqlite_creator(url: URL) -> Any:
+    database = url.database or ""
+    if database in ("", ":memory:"):
+        return lambda: sqlite3.connect(":memory:")
+    path = Path(database).expanduser().resolve()
+    if not path.is_file():
+        raise SourceError(f"no such SQLite database file: {path}")
+    uri = f"file:{quote(str(path))}?mode=ro"
+    return lambda: sqlite3.connect(uri, uri=True)
+
+
+# -- assets -----------------------------------------------------------------------------
+class SqlAsset(Asset):
+    """A table or view; rows stream in batches of ``Config.batch_rows``."""
+
+    def __init__(self, connector: SqlConnector, schema: str, table: str, kind: AssetKind,
+                 columns: list[ColumnInfo], error: str | None = None) -> None:
+        self.connector = connector
+        self.schema = schema
+        self.table = table
+        self.kind = kind
+        self.name = table if schema == connector.default_schema else f"{schema}.{table}"
+        self._columns = columns
+        self._error = error
+
+    def columns(self) -> list[ColumnInfo]:
+        return list(self._columns)
+
+    def _statement(self, conn: sa.Connection) -> sa.Select[Any]:
+        clause = sa.table(self.table, *(sa.column(c.name) for c in self._columns),
+                          schema=self.schema)
+        stmt = sa.select(clause)
+        config = self.connector.config
+        if config.full:
+            return stmt
+        if self.kind == "table" and self._random_is_cheap(conn, clause, config.sample_rows):
+            stmt = stmt.order_by(sa.func.random())
+        return stmt.limit(config.sample_rows)
+
+    def _random_is_cheap(self, conn: sa.Connection, clause: sa.TableClause,
+                         sample_rows: int) -> bool:
+        """Random order only pays when the table is larger than the sample and small enough.
+
+        A table that fits in the sample is read in its natural order, so repeated scans
+        of it give identical inventories.
+        """
+        dialect = conn.dialect.name
+        if dialect not in RANDOM_DIALECTS:
+            return False
+        try:
+            if dialect == "postgresql":
+                estimate = conn.execute(sa.text(
+                    "SELECT GREATEST(c.reltuples, pg_relation_size(c.oid) / 100) "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = :schema AND c.relname = :table"
+                ), {"schema": self.schema, "table": self.table}).scalar()
+            else:
+                estimate = conn.execute(
+                    sa.select(sa.func.max(sa.literal_column("rowid"))).select_from(clause)
+                ).scalar()
+        except SQLAlchemyError:
+            conn.rollback()
+            return False
+        return estimate is not None and sample_rows < float(estimate) < RANDOM_MAX_ROWS
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        if self._error:
+            raise AssetError(self._error)
+        names = [c.name for c in self._columns]
+        if not names:
+            return
+        size = max(1, self.connector.config.batch_rows)
+        secrets_ = url_secrets(self.connector.source)
+        yielded = False
+        try:
+            with self.connector.engine.connect() as conn:
+                stmt = self._statement(conn)
+                result = conn.execution_options(stream_results=True, yield_per=size
+                                                ).execute(stmt)
+                for rows in result.partitions(size):
+                    yielded = True
+                    yield rows_to_batch(names, [tuple(r) for r in rows])
+        except SQLAlchemyError as exc:
+            raise AssetError(f"cannot read {self.kind} {self.name}: "
+                             f"{_one_line(exc, secrets_)}") from None
+        if not yielded:
+            yield rows_to_batch(names, [])
+
+
+class SqlConnector(Connector):
+    """Tables and views of a database reachable by a SQLAlchemy URL."""
+
+    name = "sql"
+    description = "Databases by SQLAlchemy URL (sqlite:///file.db, postgresql://…)"
+
+    def __init__(self, source: str, config: Config) -> None:
+        super().__init__(source, config)
+        self.engine = create_readonly_engine(source)
+        self.selection = Selection(config.include, config.exclude)
+        try:
+            with self.engine.connect() as conn:
+                self.default_schema = conn.dialect.default_schema_name or "main"
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise SourceError(f"cannot open {mask_url(source)}: "
+                              f"{_one_line(exc, url_secrets(source))}") from None
+
+    @classmethod
+    def accepts(cls, source: str) -> bool:
+        if not re.match(r"^[A-Za-z][\w+.-]+://", source):
+            return False
+        try:
+            url = make_url(source)
+        except (ArgumentError, ValueError):
+            return False
+        return url.drivername.lower() != "file"
+
+    def display_source(self) -> str:
+        return mask_url(self.source)
+
+    def _schemas(self, inspector: sa.Inspector) -> list[str]:
+        if self.engine.dialect.name == "sqlite":
+            return [self.default_schema]
+        return sorted(
+            s for s in inspector.get_schema_names()
+            if s not in SYSTEM_SCHEMAS and not s.startswith(("pg_toast", "pg_temp"))
+        )
+
+    def _relations(self, inspector: sa.Inspector, schema: str) -> list[tuple[str, AssetKind]]:
+        found: list[tuple[str, AssetKind]] = [
+            (t, "table") for t in inspector.get_table_names(schema=schema)]
+        found += [(v, "view") for v in inspector.get_view_names(schema=schema)]
+        if self.engine.dialect.name == "postgresql":
+            found += [(v, "view") for v in inspector.get_materialized_view_names(schema=schema)]
+        return sorted(found)
+
+    @staticmethod
+    def _bulk_columns(inspector: sa.Inspector, schema: str) -> dict[Any, list[Any]]:
+        """Columns of every relation of a schema in one query; ``{}`` when that fails
+        (e.g. a broken view), and the caller reflects table by table."""
+        try:
+            return dict(inspector.get_multi_columns(schema=schema, kind=ObjectKind.ANY))
+        except SQLAlchemyError:
+            return {}
+
+    def assets(self) -> Iterator[Asset]:
+        secrets_ = url_secrets(self.source)
+        try:
+            inspector = sa.inspect(self.engine)
+            relations = [(s, t, k) for s in self._schemas(inspector)
+                         for t, k in self._relations(inspector, s)]
+        except SQLAlchemyError as exc:
+            raise SourceError(f"cannot list tables of {mask_url(self.source)}: "
+                              f"{_one_line(exc, secrets_)}") from None
+        bulk: dict[str, dict[Any, list[Any]]] = {}
+        for schema, table, kind in relations:
+            if not self.selection.may_read_table(schema, table):
+                continue
+            if schema not in bulk:
+                bulk[schema] = self._bulk_columns(inspector, schema)
+            reflected = bulk[schema].get((schema, table))
+            try:
+                if reflected is None:
+                    reflected = inspector.get_columns(table, schema=schema)
+            except SQLAlchemyError as exc:
+                yield SqlAsset(self, schema, table, kind, [],
+                               f"cannot read {kind} columns: {_one_line(exc, secrets_)}")
+                continue
+            columns = [ColumnInfo(c["name"], _type_name(c["type"])) for c in reflected
+                       if self.selection.reads_column(schema, table, c["name"])]
+            if columns or not reflected:
+                yield SqlAsset(self, schema, table, kind, columns)
+
+    def close(self) -> None:
+        self.engine.dispose()

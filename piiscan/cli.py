@@ -1,0 +1,341 @@
+"""The command line: a thin layer over the library.
+
+Exit codes: 0 the command ran; 1 findings at or above ``--fail-on``; 2 usage, config or
+connection error (a source that could not be opened at all). Errors print one
+``Error:`` line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from piiscan import __version__
+from piiscan.errors import PiiscanError, UsageError
+from piiscan.policy import LEVELS, level_rank
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Cli(click.Group):
+    """Turns library errors into one ``Error:`` line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PiiscanError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="piiscan")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def cli(verbose: int, quiet: bool) -> None:
+    """piiscan: find and classify personal data in databases and files."""
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("presidio-analyzer").setLevel(max(level, logging.ERROR))
+
+
+def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--format",
+            "-f",
+            "fmt",
+            default="table",
+            show_default=True,
+            help="Reporter to render the inventory (see `piiscan plugins`).",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report to this file instead of stdout.",
+        ),
+        click.option(
+            "--sample-rows",
+            type=click.IntRange(min=1),
+            help="Rows (or text lines) read per table/file [default: 2000].",
+        ),
+        click.option(
+            "--full",
+            is_flag=True,
+            default=None,
+            help="Read every row and analyse every distinct value.",
+        ),
+        click.option(
+            "--include",
+            multiple=True,
+            help="Glob on schema.table.column / path.column to scan (repeatable).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            help="Glob on schema.table.column / path.column to skip (repeatable).",
+        ),
+        click.option(
+            "--spacy-model",
+            help="spaCy pipeline name or path; 'none' for rule-only [env: PIISCAN_SPACY_MODEL].",
+        ),
+        click.option(
+            "--policy",
+            "policy_path",
+            type=click.Path(dir_okay=False),
+            help="Policy YAML extending/overriding the default [env: PIISCAN_POLICY].",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="TOML config file [default: ./piiscan.toml if present].",
+        ),
+        click.option(
+            "--evidence",
+            type=click.Choice(["masked", "hash", "none"]),
+            help="How evidence is shown: masked values, keyed hashes or nothing.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(LEVELS),
+            help="Exit 1 when an asset is at or above this sensitivity level.",
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Progress on stderr [default: when stderr is a terminal].",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@_scan_options
+def scan(
+    sources: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    sample_rows: int | None,
+    full: bool | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    spacy_model: str | None,
+    policy_path: str | None,
+    config_path: str | None,
+    evidence: str | None,
+    fail_on: str | None,
+    progress: bool | None,
+) -> None:
+    """Scan database URLs and paths into a policy-tagged sensitivity inventory.
+
+    SOURCES are SQLAlchemy URLs (sqlite:///shop.db, postgresql://user@host/db) or
+    local files and directories (scanned recursively).
+    """
+    from piiscan.config import load_config
+
+    config = load_config(
+        config_path,
+        sample_rows=sample_rows,
+        full=full,
+        include=include or None,
+        exclude=exclude or None,
+        spacy_model=spacy_model,
+        policy_path=policy_path,
+        evidence=evidence,
+    )
+    code = run_scan(list(sources), config, fmt, output, fail_on, progress)
+    sys.exit(code)
+
+
+def run_scan(
+    sources: list[str],
+    config: Any,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    progress: bool | None,
+) -> int:
+    """Scan, write the report, and return the exit code."""
+    from piiscan.pipeline import Scanner
+    from piiscan.registry import default_registry
+
+    reporter = default_registry.get("reporter", fmt)(config)
+    show = sys.stderr.isatty() if progress is None else progress
+    with _progress(show) as on_event:
+        scanner = Scanner(config, on_event=on_event)
+        inventory = scanner.scan(sources)
+    _write(reporter, inventory, output)
+    if any(e.asset is None for e in inventory.errors):
+        return EXIT_USAGE
+    if fail_on and any(level_rank(a.sensitivity) >= level_rank(fail_on) for a in inventory.assets):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _write(reporter: Any, inventory: Any, output: Path | None) -> None:
+    if output is None:
+        reporter.write(inventory, sys.stdout)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".partial")
+        with tmp.open("w", encoding="utf-8") as fh:
+            reporter.write(inventory, fh)
+        tmp.replace(output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    click.echo(f"inventory written to {output}", err=True)
+
+
+@contextmanager
+def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
+    """An event sink: a one-line live status on stderr, and one line per error."""
+    state = {"assets": 0, "rows": 0, "errors": 0, "width": 0}
+
+    def status(text: str) -> None:
+        if show:
+            line = text[:110]
+            pad = max(0, state["width"] - len(line))
+            sys.stderr.write("\r" + line + " " * pad)
+            sys.stderr.flush()
+            state["width"] = len(line)
+
+    def on_event(event: Any) -> None:
+        if event.kind == "asset":
+            state["assets"] += 1
+            status(f"[{state['assets']}] {event.asset}")
+        elif event.kind == "rows":
+            state["rows"] += event.rows
+            status(f"[{state['assets']}] {event.asset}: {state['rows']} rows read")
+        elif event.kind == "source":
+            status(f"opening {event.source}")
+        elif event.kind == "error":
+            state["errors"] += 1
+            status("")
+            if show:
+                sys.stderr.write("\r")
+            where = f"{event.source} {event.asset}" if event.asset else event.source
+            click.echo(f"warning: {where}: {event.message}", err=True)
+
+    try:
+        yield on_event
+    finally:
+        if show and state["width"]:
+            sys.stderr.write("\r" + " " * state["width"] + "\r")
+            click.echo(
+                f"scanned {state['assets']} assets, {state['rows']} rows, {state['errors']} errors",
+                err=True,
+            )
+
+
+@cli.command()
+@click.argument("inventory", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    default="table",
+    show_default=True,
+    help="Reporter to render with (see `piiscan plugins`).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(LEVELS),
+    help="Exit 1 when an asset is at or above this sensitivity level.",
+)
+def report(inventory: Path, fmt: str, output: Path | None, fail_on: str | None) -> None:
+    """Re-render a saved JSON inventory without rescanning."""
+    from piiscan.registry import default_registry
+    from piiscan.reports.loading import load_inventory
+
+    inv = load_inventory(inventory)
+    _write(default_registry.get("reporter", fmt)(None), inv, output)
+    if fail_on and any(level_rank(a.sensitivity) >= level_rank(fail_on) for a in inv.assets):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+def plugins() -> None:
+    """List installed connectors, detectors and reporters."""
+    from piiscan.registry import default_registry
+
+    rows = default_registry.describe()
+    for kind in ("connector", "detector", "reporter"):
+        click.echo(f"{kind}s:")
+        for info in (r for r in rows if r.kind == kind):
+            state = "ok" if info.loaded else f"BROKEN ({info.error})"
+            click.echo(
+                f"  {info.name:<14} {state:<4} {info.target}"
+                + (f"  - {info.description}" if info.description else "")
+            )
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("piiscan-demo"),
+    show_default=True,
+    help="Where to build the demo database and files.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    default="table",
+    show_default=True,
+    help="Reporter for the terminal output.",
+)
+@click.option("--spacy-model", help="spaCy pipeline name or path [env: PIISCAN_SPACY_MODEL].")
+@click.option("--progress/--no-progress", default=None, help="Progress on stderr.")
+def demo(directory: Path, fmt: str, spacy_model: str | None, progress: bool | None) -> None:
+    """Build a small shop database and a folder of files, then scan them.
+
+    The JSON inventory is also written to DIR/inventory.json.
+    """
+    from piiscan.config import load_config
+    from piiscan.demo import build_demo
+    from piiscan.pipeline import Scanner
+    from piiscan.registry import default_registry
+
+    paths = build_demo(directory)
+    click.echo(f"demo data: {paths.database} and {paths.files}/", err=True)
+    config = load_config(spacy_model=spacy_model)
+    show = sys.stderr.isatty() if progress is None else progress
+    with _progress(show) as on_event:
+        inventory = Scanner(config, on_event=on_event).scan(
+            [f"sqlite:///{paths.database}", str(paths.files)]
+        )
+    _write(
+        default_registry.get("reporter", "json")(config), inventory, directory / "inventory.json"
+    )
+    _write(default_registry.get("reporter", fmt)(config), inventory, None)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="piiscan")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Scan settings: one frozen object built from defaults, a config file, the environment and flags.
+
+Precedence (lowest to highest): built-in defaults → config file (``piiscan.toml`` /
+``.piiscan.toml`` in the working directory, or ``--config``) → ``PIISCAN_*`` environment
+variables → command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from piiscan.errors import ConfigError
+
+DEFAULT_SAMPLE_ROWS = 2000
+DEFAULT_CONFIG_FILES = ("piiscan.toml", ".piiscan.toml")
+EVIDENCE_MODES = ("masked", "hash", "none")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a scan needs to know besides its sources."""
+
+    sample_rows: int = DEFAULT_SAMPLE_ROWS
+    full: bool = False
+    max_values_per_field: int = 400
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    spacy_model: str | None = None
+    policy_path: str | None = None
+    evidence: str = "masked"
+    evidence_examples: int = 2
+    hash_key: bytes | None = field(default=None, repr=False)
+    min_score: float = 0.5
+    language: str = "en"
+    batch_rows: int = 1000
+    max_text_bytes: int = 20_000_000
+    max_line_chars: int = 100_000
+    seed: int = 0
+    progress: bool = True
+    detectors: tuple[str, ...] = ()
+    detector_packs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.sample_rows < 1:
+            raise ConfigError("sample_rows must be at least 1")
+        if self.evidence not in EVIDENCE_MODES:
+            raise ConfigError(
+                f"evidence must be one of {', '.join(EVIDENCE_MODES)}, not {self.evidence!r}"
+            )
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ConfigError("min_score must be between 0 and 1")
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """Return a copy with the given non-None overrides applied."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(clean) - {f.name for f in fields(self)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **clean)
+
+    def public_settings(self) -> dict[str, Any]:
+        """Settings worth recording in the inventory (no secrets)."""
+        return {
+            "sample_rows": self.sample_rows,
+            "full": self.full,
+            "max_values_per_field": self.max_values_per_field,
+            "include": list(self.include),
+            "exclude": list(self.exclude),
+            "min_score": self.min_score,
+            "evidence": self.evidence,
+            "language": self.language,
+        }
+
+
+_ENV = {
+    "PIISCAN_SPACY_MODEL": ("spacy_model", str),
+    "PIISCAN_POLICY": ("policy_path", str),
+    "PIISCAN_SAMPLE_ROWS": ("sample_rows", int),
+    "PIISCAN_EVIDENCE": ("evidence", str),
+}
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None, **overrides: Any
+) -> Config:
+    """Build a :class:`Config` from a TOML file, the environment and explicit overrides."""
+    values: dict[str, Any] = {}
+    file = (
+        Path(path)
+        if path
+        else next((Path(p) for p in DEFAULT_CONFIG_FILES if Path(p).is_file()), None)
+    )
+    if path and not Path(path).is_file():
+        raise ConfigError(f"config file not found: {path}")
+    if file is not None:
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {file}: {exc}") from exc
+        section = data.get("piiscan", data)
+        for key, value in section.items():
+            values[key.replace("-", "_")] = tuple(value) if isinstance(value, list) else value
+    env = os.environ if env is None else env
+    for var, (key, conv) in _ENV.items():
+        if env.get(var):
+            try:
+                values[key] = conv(env[var])
+            except ValueError as exc:
+                raise ConfigError(f"{var}: {exc}") from exc
+    key = env.get("PIISCAN_HASH_KEY")
+    if key:
+        values["hash_key"] = key.encode("utf-8")
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Config(**values)
+    except TypeError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc

@@ -1,0 +1,361 @@
+"""Orchestration: sources → connectors → assets → detectors → verdicts → inventory.
+
+Data flows as a stream: each asset yields record batches (or lines), each batch is
+analysed column by column (distinct values once), and only accumulators survive the
+batch. One unreadable asset becomes an entry in ``errors[]`` and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from piiscan import __version__
+from piiscan.classification import (
+    TEXT_FIELD,
+    FieldAccumulator,
+    judge_asset,
+    judge_text,
+    text_findings,
+)
+from piiscan.config import Config
+from piiscan.errors import AssetError, PiiscanError, SourceError, UsageError
+from piiscan.masking import EvidenceEncoder, mask_url, scrub, url_secrets
+from piiscan.model import AssetResult, FieldResult, Inventory, ScanError, Span, TextFinding
+from piiscan.plugins import Asset, Connector, Detector
+from piiscan.policy import Policy, level_rank, load_policy
+from piiscan.registry import Registry, default_registry
+
+log = logging.getLogger(__name__)
+
+TEXT_CHUNK_LINES = 256
+TEXT_WINDOW_CHARS = 5_000
+MAX_FINDINGS_PER_ASSET = 1_000
+
+
+@dataclass(frozen=True)
+class Event:
+    """A progress event: ``kind`` is source|asset|rows|error|done."""
+
+    kind: str
+    source: str
+    asset: str | None = None
+    rows: int = 0
+    message: str = ""
+
+
+EventSink = Callable[[Event], None]
+
+
+def to_text(value: Any) -> str | None:
+    """A cell as text for the detectors; None for nulls, empty strings and binary blobs."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def resolve_connector(source: str, registry: Registry) -> type[Connector]:
+    """The connector class that accepts ``source``; UsageError when none does."""
+    for name, cls in registry.all("connector").items():
+        try:
+            if cls.accepts(source):
+                return cls
+        except Exception as exc:  # a broken plugin must not break resolution
+            log.warning("connector %s failed to inspect a source: %s", name, exc)
+    raise UsageError(
+        f"no connector for {mask_url(source)!r}: give an existing file or directory, "
+        "or a database URL such as sqlite:///path.db or postgresql://user@host/db"
+    )
+
+
+def build_detectors(config: Config, registry: Registry) -> list[Detector]:
+    """Instantiate the selected detectors (all installed ones by default), once per scan."""
+    if config.detectors:
+        classes = {name: registry.get("detector", name) for name in config.detectors}
+    else:
+        classes = registry.all("detector")
+    return [cls(config) for cls in classes.values()]
+
+
+class Scanner:
+    """Scans sources into an :class:`Inventory`. Build once; reuse for several scans."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        policy: Policy | None = None,
+        registry: Registry | None = None,
+        detectors: Sequence[Detector] | None = None,
+        on_event: EventSink | None = None,
+    ) -> None:
+        self.config = config or Config()
+        self.policy = policy or load_policy(self.config.policy_path)
+        self.registry = registry or default_registry
+        self.detectors = (
+            list(detectors)
+            if detectors is not None
+            else build_detectors(self.config, self.registry)
+        )
+        self.encoder = EvidenceEncoder(self.config.evidence, self.config.hash_key)
+        self.on_event = on_event or (lambda event: None)
+
+    # -- whole scan -------------------------------------------------------------------
+    def scan(self, sources: Sequence[str]) -> Inventory:
+        if not sources:
+            raise UsageError("give at least one source (a path or a database URL)")
+        classes = [resolve_connector(s, self.registry) for s in sources]
+        assets: list[AssetResult] = []
+        errors: list[ScanError] = []
+        for source, cls in zip(sources, classes, strict=True):
+            display = mask_url(source)
+            secrets_ = url_secrets(source)
+            self.on_event(Event("source", display))
+            try:
+                connector = cls(source, self.config)
+            except SourceError as exc:
+                self._error(errors, display, None, scrub(str(exc), secrets_))
+                continue
+            try:
+                for result, error in self._scan_connector(connector, display, secrets_):
+                    if result is not None:
+                        assets.append(result)
+                    if error is not None:
+                        errors.append(error)
+                        self.on_event(Event("error", display, error.asset, message=error.reason))
+            finally:
+                connector.close()
+        return self._inventory(sources, assets, errors)
+
+    def _scan_connector(
+        self, connector: Connector, display: str, secrets_: list[str]
+    ) -> Iterator[tuple[AssetResult | None, ScanError | None]]:
+        try:
+            discovered = connector.assets()
+            for asset in discovered:
+                self.on_event(Event("asset", display, asset.name))
+                try:
+                    result = self.scan_asset(asset, display)
+                except (AssetError, SourceError, OSError, ValueError, UnicodeError) as exc:
+                    yield None, ScanError(display, asset.name, scrub(_reason(exc), secrets_))
+                    continue
+                except Exception as exc:  # unexpected: record, keep the scan going
+                    log.debug("unexpected error on %s", asset.name, exc_info=True)
+                    yield (
+                        None,
+                        ScanError(
+                            display, asset.name, scrub("internal error: " + _reason(exc), secrets_)
+                        ),
+                    )
+                    continue
+                yield result, None
+        except SourceError as exc:
+            yield None, ScanError(display, None, scrub(str(exc), secrets_))
+
+    def _error(self, errors: list[ScanError], source: str, asset: str | None, reason: str) -> None:
+        errors.append(ScanError(source, asset, reason))
+        self.on_event(Event("error", source, asset, message=reason))
+
+    # -- one asset --------------------------------------------------------------------
+    def scan_asset(self, asset: Asset, display_source: str) -> AssetResult:
+        if asset.structured:
+            return self._scan_structured(asset, display_source)
+        return self._scan_text(asset, display_source)
+
+    def _accumulator(self, name: str, data_type: str | None) -> FieldAccumulator:
+        hints = tuple(h for d in self.detectors for h in d.field_hints(name))
+        return FieldAccumulator(
+            name=name,
+            data_type=data_type,
+            hints=hints,
+            policy=self.policy,
+            encoder=self.encoder,
+            min_score=self.config.min_score,
+            max_values=None if self.config.full else self.config.max_values_per_field,
+            examples=self.config.evidence_examples,
+        )
+
+    def _analyze(self, texts: list[str], field: str | None) -> list[list[Span]]:
+        merged: list[list[Span]] = [[] for _ in texts]
+        if not texts:
+            return merged
+        for detector in self.detectors:
+            for i, spans in enumerate(detector.analyze(texts, field=field)):
+                merged[i].extend(spans)
+        return merged
+
+    def _scan_structured(self, asset: Asset, source: str) -> AssetResult:
+        limit = None if self.config.full else self.config.sample_rows
+        accs: dict[str, FieldAccumulator] = {
+            c.name: self._accumulator(c.name, c.data_type) for c in asset.columns()
+        }
+        rows = 0
+        for batch in asset.batches():
+            if limit is not None and rows >= limit:
+                break
+            if limit is not None and rows + batch.num_rows > limit:
+                batch = batch.slice(0, limit - rows)
+            for i, name in enumerate(batch.schema.names):
+                acc = accs.get(name)
+                if acc is None:
+                    acc = accs[name] = self._accumulator(name, str(batch.schema.types[i]))
+                self._feed_column(acc, batch.column(i).to_pylist(), rows)
+            rows += batch.num_rows
+            self.on_event(Event("rows", source, asset.name, rows=batch.num_rows))
+        fields = [acc.result() for acc in accs.values()]
+        notes = [
+            f"field {a.name}: {a.findings_dropped} further findings not listed"
+            for a in accs.values()
+            if a.findings_dropped
+        ]
+        if not fields:
+            notes.append("no columns")
+        notes += list(getattr(asset, "notes", ()))
+        return judge_asset(
+            source, asset.name, asset.kind, rows, True, fields, [], self.policy, notes
+        )
+
+    def _feed_column(self, acc: FieldAccumulator, values: list[Any], offset: int) -> None:
+        first: dict[str, int] = {}
+        repeats: list[str] = []
+        for idx, raw in enumerate(values):
+            text = to_text(raw)
+            if text is None:
+                acc.nulls += 1
+            elif text in first or not acc.wants(text):
+                repeats.append(text)
+            else:
+                first[text] = offset + idx + 1
+        new = list(first)
+        for value, spans in zip(new, self._analyze(new, acc.name), strict=True):
+            acc.add(value, spans, first[value])
+        for value in repeats:
+            acc.add_repeat(value)
+
+    def _scan_text(self, asset: Asset, source: str) -> AssetResult:
+        limit = None if self.config.full else self.config.sample_rows
+        findings: list[TextFinding] = []
+        dropped = 0
+        examined = 0
+        block: list[tuple[int, int, str]] = []  # (line number, offset in line, text)
+
+        def flush() -> None:
+            nonlocal dropped
+            if not block:
+                return
+            texts = [t for _, _, t in block]
+            spans = self._analyze(texts, None)
+            for (line_no, offset, text), line_spans in zip(block, spans, strict=True):
+                for f in text_findings(
+                    [text],
+                    line_no,
+                    [line_spans],
+                    self.policy,
+                    self.encoder,
+                    self.config.min_score,
+                    [offset],
+                ):
+                    if len(findings) < MAX_FINDINGS_PER_ASSET:
+                        findings.append(f)
+                    else:
+                        dropped += 1
+            block.clear()
+
+        for line_no, line in enumerate(asset.lines(), start=1):
+            if limit is not None and examined >= limit:
+                break
+            examined += 1
+            line = line[: self.config.max_line_chars]
+            for offset in range(0, max(len(line), 1), TEXT_WINDOW_CHARS):
+                piece = line[offset : offset + TEXT_WINDOW_CHARS]
+                if piece.strip():
+                    block.append((line_no, offset, piece))
+            if len(block) >= TEXT_CHUNK_LINES:
+                flush()
+                self.on_event(Event("rows", source, asset.name, rows=TEXT_CHUNK_LINES))
+        flush()
+        body: FieldResult = judge_text(findings, examined, self.policy)
+        notes = [f"{dropped} further findings not listed"] if dropped else []
+        if examined == 0:
+            notes.append("empty document")
+        notes += list(getattr(asset, "notes", ()))
+        return judge_asset(
+            source, asset.name, asset.kind, examined, True, [body], findings, self.policy, notes
+        )
+
+    # -- the inventory ----------------------------------------------------------------
+    def _inventory(
+        self, sources: Sequence[str], assets: list[AssetResult], errors: list[ScanError]
+    ) -> Inventory:
+        assets.sort(key=lambda a: (-level_rank(a.sensitivity), a.source, a.asset))
+        return Inventory(
+            tool={"name": "piiscan", "version": __version__},
+            settings={
+                **self.config.public_settings(),
+                "hash_key": "ephemeral" if self.encoder.ephemeral_key else "provided",
+            },
+            policy=self.policy.describe(),
+            detectors=tuple(d.describe() for d in self.detectors),
+            sources=tuple(mask_url(s) for s in sources),
+            assets=tuple(assets),
+            errors=tuple(errors),
+            generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            summary=summarize(assets, errors),
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, PiiscanError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dict[str, Any]:
+    """Counts by sensitivity level and category: what a reader looks at first."""
+    by_level: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    for a in assets:
+        key = a.sensitivity or "none"
+        by_level[key] = by_level.get(key, 0) + 1
+        for c in a.categories:
+            by_category[c] = by_category.get(c, 0) + 1
+    fields = [f for a in assets for f in a.fields if f.name != TEXT_FIELD]
+    return {
+        "assets": len(assets),
+        "assets_by_sensitivity": dict(sorted(by_level.items())),
+        "assets_by_category": dict(sorted(by_category.items())),
+        "fields": len(fields),
+        "personal_fields": sum(1 for f in fields if f.status == "personal"),
+        "text_findings": sum(len(a.findings) for a in assets),
+        "errors": len(errors),
+    }
+
+
+def scan(sources: Sequence[str], config: Config | None = None, **kwargs: Any) -> Inventory:
+    """Library entry point: scan ``sources`` with ``config`` and return the inventory."""
+    return Scanner(config, **kwargs).scan(sources)
+
+
+def new_hash_key() -> str:
+    """A fresh random key for keyed-hash evidence (base64), for users to keep."""
+    import secrets
+
+    return base64.b64encode(secrets.token_bytes(32)).decode()

@@ -1,0 +1,132 @@
+"""The three plugin kinds: Connector (read), Detector (find), Reporter (write).
+
+Built-ins register through the same entry-point groups as third-party plugins
+(``piiscan.connectors``, ``piiscan.detectors``, ``piiscan.reporters``); see
+:mod:`piiscan.registry`. A plugin is a small class: metadata as class attributes and
+one behaviour method.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from piiscan.config import Config
+    from piiscan.model import Hint, Inventory, Span
+
+AssetKind = Literal["table", "view", "file", "text"]
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A column (or flattened field path) and its declared type, as the source reports it."""
+
+    name: str
+    data_type: str | None = None
+
+
+class Asset(ABC):
+    """One readable unit of a source: a table, a view, a structured file or a text document.
+
+    Structured assets stream ``pyarrow.RecordBatch`` objects from :meth:`batches`
+    (at most ``Config.sample_rows`` rows unless ``Config.full``); text assets stream
+    lines from :meth:`lines`. Reading errors raise :class:`piiscan.errors.AssetError`.
+    """
+
+    name: str
+    kind: AssetKind
+    #: Remarks from reading (encoding fallback, skipped bad lines), shown in the inventory.
+    notes: list[str]
+
+    @property
+    def structured(self) -> bool:
+        return self.kind != "text"
+
+    def columns(self) -> list[ColumnInfo]:
+        """Declared columns, when known before reading (SQL, Parquet); else ``[]``."""
+        return []
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        raise NotImplementedError(f"{type(self).__name__} is not a structured asset")
+
+    def lines(self) -> Iterator[str]:
+        raise NotImplementedError(f"{type(self).__name__} is not a text asset")
+
+
+class Connector(ABC):
+    """Discovers and streams the assets of one source (a URL or a path). Never writes to it.
+
+    ``name`` is what users type: the URL scheme family it serves. ``accepts`` decides
+    whether a source string belongs to this connector. Opening a source that cannot be
+    reached raises :class:`piiscan.errors.SourceError`; a malformed source or a missing
+    driver raises :class:`piiscan.errors.UsageError`.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, source: str, config: Config) -> None:
+        self.source = source
+        self.config = config
+
+    @classmethod
+    @abstractmethod
+    def accepts(cls, source: str) -> bool: ...
+
+    @abstractmethod
+    def assets(self) -> Iterator[Asset]:
+        """Yield every asset that passes the include/exclude patterns."""
+
+    def display_source(self) -> str:
+        """The source as it may appear in outputs (credentials masked)."""
+        return self.source
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; called once after the last asset."""
+
+
+class Detector(ABC):
+    """Finds entity spans in values. Built once per process and reused for every value."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @abstractmethod
+    def analyze(self, texts: Sequence[str], *, field: str | None = None) -> list[list[Span]]:
+        """Return the spans found in each text (same order and length as ``texts``).
+
+        ``field`` is the column or field name the values come from, when there is one;
+        detectors may use it as context.
+        """
+
+    def field_hints(self, field: str) -> list[Hint]:
+        """Entity-type priors from a field name alone (default: none)."""
+        return []
+
+    def describe(self) -> str:
+        """One line on how the detector is configured (for the inventory's settings)."""
+        return self.name
+
+
+class Reporter(ABC):
+    """Renders an inventory. ``name`` is the ``--format`` value users type."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    binary: ClassVar[bool] = False
+    extension: ClassVar[str] = ".txt"
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config
+
+    @abstractmethod
+    def write(self, inventory: Inventory, out: IO[str]) -> None:
+        """Write the rendering of ``inventory`` to ``out``."""

@@ -1,0 +1,188 @@
+"""A terminal report: summary first, then one block per asset, most sensitive first.
+
+Plain text, lines of at most :data:`WIDTH` characters (long cells end in ``…``). Levels
+are coloured (very_high red, high yellow) only when writing to a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import IO, TYPE_CHECKING
+
+from piiscan.masking import mask_url
+from piiscan.pipeline import summarize
+from piiscan.plugins import Reporter
+from piiscan.policy import LEVELS
+
+if TYPE_CHECKING:
+    from piiscan.model import AssetResult, EntityVerdict, FieldResult, Inventory, TextFinding
+
+WIDTH = 120
+INDENT = "  "
+COLUMNS = (("field", 26), ("entities", 44), ("categories", 30), ("level", 9))
+FINDINGS_SHOWN = 3
+RESET = "\033[0m"
+COLOURS = {"very_high": "\033[31m", "high": "\033[33m"}
+NO_LEVEL = "none"
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in ``…`` when cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+class _Painter:
+    """Colours level names, or leaves them alone when the output is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def level(self, level: str | None) -> str:
+        text = level or NO_LEVEL
+        code = COLOURS.get(level or "") if self.enabled else None
+        return f"{code}{text}{RESET}" if code else text
+
+
+def _wants_colour(out: IO[str]) -> bool:
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def _by_rank(counts: dict[str, int]) -> list[tuple[str, int]]:
+    order = [*reversed(LEVELS), NO_LEVEL]
+    return sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+
+
+def _entity(e: EntityVerdict) -> str:
+    name = " +name" if e.name_signal else ""
+    return f"{e.type} {e.confidence:.2f} {e.matched}/{e.sampled} {e.share:.0%}{name}"
+
+
+def _table(fields: Sequence[FieldResult], paint: _Painter) -> list[str]:
+    """One row per entity type; the category list wraps onto the continuation rows."""
+    cat_width = COLUMNS[2][1]
+    rows: list[tuple[list[str], str]] = []
+    for f in fields:
+        entities = [_entity(e) for e in f.entities] or ["-"]
+        categories = textwrap.wrap(", ".join(f.categories), cat_width) or ["-"]
+        for i in range(max(len(entities), len(categories))):
+            cells = [f.name if i == 0 else "", _at(entities, i), _at(categories, i)]
+            rows.append((cells, paint.level(f.sensitivity) if i == 0 else ""))
+    widths = [
+        min(cap, max([len(title)] + [len(cells[i]) for cells, _ in rows]))
+        for i, (title, cap) in enumerate(COLUMNS[:3])
+    ]
+
+    def line(cells: Sequence[str], level: str) -> str:
+        head = "  ".join(clip(c, w).ljust(w) for c, w in zip(cells, widths, strict=True))
+        return f"{INDENT}{head}  {level}".rstrip()
+
+    return [line([t for t, _ in COLUMNS[:3]], COLUMNS[3][0])] + [line(c, lv) for c, lv in rows]
+
+
+def _at(items: Sequence[str], i: int) -> str:
+    return items[i] if i < len(items) else ""
+
+
+def _names_line(label: str, fields: Iterable[FieldResult]) -> list[str]:
+    names = [f"{f.name} ({f.sampled})" for f in fields]
+    return [clip(f"{INDENT}{label}: {', '.join(names)}", WIDTH)] if names else []
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _where(f: TextFinding) -> str:
+    where = f"{f.field} row" if f.field else "line"
+    return f"{where} {f.line}:{f.start}-{f.end}"
+
+
+def _findings(findings: Sequence[TextFinding]) -> list[str]:
+    if not findings:
+        return []
+    counts = Counter(f.entity for f in findings)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    out = [clip(f"{INDENT}findings: " + ", ".join(f"{e} {n}" for e, n in ranked), WIDTH)]
+    shown = findings[:FINDINGS_SHOWN]
+    where_w = max(len(_where(f)) for f in shown)
+    entity_w = max(len(f.entity) for f in shown)
+    for f in shown:
+        text = f"{_where(f).ljust(where_w)}  {f.entity.ljust(entity_w)}  {f.evidence or '-'}"
+        out.append(clip(INDENT * 2 + text, WIDTH))
+    if len(findings) > FINDINGS_SHOWN:
+        out.append(f"{INDENT * 2}… {len(findings) - FINDINGS_SHOWN} more")
+    return out
+
+
+def _asset(a: AssetResult, paint: _Painter) -> list[str]:
+    categories = ", ".join(a.categories) or "-"
+    name = clip(a.asset, 60)
+    head = f"{name}  {a.kind}  "
+    rest = WIDTH - len(head) - len(a.sensitivity or NO_LEVEL) - 2
+    lines = [f"{head}{paint.level(a.sensitivity)}  {clip(categories, rest)}"]
+    personal = [f for f in a.fields if f.status == "personal"]
+    unit = "lines" if a.kind == "text" else "rows"
+    facts = [f"source {mask_url(a.source)}", f"{a.rows_scanned} {unit}"]
+    if a.kind != "text":
+        facts.append(f"{_plural(len(a.fields), 'field')}, {len(personal)} personal")
+    if a.gdpr:
+        facts.append(f"gdpr {a.gdpr}")
+    if not a.complete:
+        facts.append("incomplete")
+    lines.append(clip(INDENT + " · ".join(facts), WIDTH))
+    if personal:
+        lines += _table(personal, paint)
+    else:
+        lines.append(f"{INDENT}no personal data found")
+    lines += _names_line("insufficient data", (f for f in a.fields if f.status == "insufficient"))
+    lines += _names_line("not scanned", (f for f in a.fields if f.status == "not_scanned"))
+    lines += _findings([*a.findings, *(t for f in a.fields for t in f.findings)])
+    lines += [clip(f"{INDENT}note: {n}", WIDTH) for n in a.notes]
+    return lines
+
+
+def render(inventory: Inventory, colour: bool = False) -> list[str]:
+    """The report as lines (no trailing newlines)."""
+    paint = _Painter(colour)
+    tool = inventory.tool
+    policy = inventory.policy
+    head = [f"{tool.get('name', 'piiscan')} {tool.get('version', '?')} report"]
+    if inventory.generated_at:
+        head.append(f"generated {inventory.generated_at}")
+    head.append(f"policy {policy.get('name', '?')} {policy.get('version', '')}".rstrip())
+    sources = ", ".join(mask_url(s) for s in inventory.sources) or "-"
+    lines = [clip(" · ".join(head), WIDTH), clip(f"sources: {sources}", WIDTH), "", "Summary"]
+
+    s = summarize(inventory.assets, inventory.errors)
+    levels = ", ".join(f"{paint.level(k)} {n}" for k, n in _by_rank(s["assets_by_sensitivity"]))
+    lines.append(f"{INDENT}assets: {s['assets']}" + (f" ({levels})" if levels else ""))
+    categories = ", ".join(f"{k} {n}" for k, n in s["assets_by_category"].items()) or "none"
+    lines.append(clip(f"{INDENT}categories: {categories}", WIDTH))
+    lines.append(
+        f"{INDENT}fields: {s['fields']}, personal {s['personal_fields']} · "
+        f"text findings: {s['text_findings']} · errors: {s['errors']}"
+    )
+    for a in inventory.assets:
+        lines += ["", *_asset(a, paint)]
+    if inventory.errors:
+        lines += ["", f"Errors ({len(inventory.errors)})"]
+        for e in inventory.errors:
+            where = mask_url(e.source) + (f" {e.asset}" if e.asset else "")
+            lines.append(clip(f"{INDENT}{where}: {e.reason}", WIDTH))
+    return lines
+
+
+class TableReporter(Reporter):
+    """A readable terminal report; colour only on a terminal (and never with NO_COLOR)."""
+
+    name = "table"
+    description = "readable terminal report (summary, one block per asset, errors)"
+    extension = ".txt"
+
+    def write(self, inventory: Inventory, out: IO[str]) -> None:
+        for line in render(inventory, colour=_wants_colour(out)):
+            out.write(line + "\n")

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one command that sets up and runs the tests (a fresh Debian machine is fine):
+#   bash scripts/test.sh [pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+# 1. PostgreSQL server binaries for the live-database tests (the tests start their own cluster).
+have_postgres() {
+    local bindir
+    bindir="$(pg_config --bindir 2>/dev/null || true)"
+    [ -n "$bindir" ] && [ -x "$bindir/initdb" ] && [ -x "$bindir/pg_ctl" ] && return 0
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+have_postgres || apt_install postgresql
+
+# 2. The virtual environment with the development extras.
+ensure_venv dev
+
+# 3. The spaCy model the NER tests use, when the shared copy is there.
+default_model PIISCAN_TEST_SPACY_MODEL
+
+# 4. Lint, then the tests.
+"$VENV/bin/ruff" check .
+"$VENV/bin/python" -m pytest -q "$@"
