@@ -61,6 +61,7 @@ class _Entry:
 class _Dictionary:
     entries: tuple[_Entry, ...]
     context: dict[str, tuple[str, ...]]
+    counter: dict[str, frozenset[str]]
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,23 +76,57 @@ def dictionary() -> _Dictionary:
             for name in names:
                 blocked = [str(b) for b in blockers.get(entity, {}).get(name) or []]
                 words = str(name).split()
-                entries.append(_Entry(
-                    entity, tuple(_variants(w) for w in words), " ".join(fold(w) for w in words),
-                    float(weight),
-                    frozenset(v for b in blocked if b[0] != "+" for v in _variants(b)),
-                    frozenset(v for b in blocked if b[0] == "+" for v in _variants(b[1:]))))
+                entries.append(
+                    _Entry(
+                        entity,
+                        tuple(_variants(w) for w in words),
+                        " ".join(fold(w) for w in words),
+                        float(weight),
+                        frozenset(v for b in blocked if b[0] != "+" for v in _variants(b)),
+                        frozenset(v for b in blocked if b[0] == "+" for v in _variants(b[1:])),
+                    )
+                )
     context = {e: tuple(str(w) for w in words) for e, words in data["context"].items()}
-    return _Dictionary(tuple(entries), context)
+    counter = {
+        e: frozenset(v for w in words for v in _variants(str(w)))
+        for e, words in (data.get("counter_hints") or {}).items()
+    }
+    return _Dictionary(tuple(entries), context, counter)
 
 
 def _find(phrase: tuple[frozenset[str], ...], tokens: Sequence[frozenset[str]]) -> list[int]:
     n = len(phrase)
-    return [i for i in range(len(tokens) - n + 1)
-            if all(phrase[j] & tokens[i + j] for j in range(n))]
+    return [
+        i for i in range(len(tokens) - n + 1) if all(phrase[j] & tokens[i + j] for j in range(n))
+    ]
 
 
 def _token_variants(name: str) -> list[frozenset[str]]:
     return [_variants(t) for t in split_name(name)]
+
+
+def _matches(name: str) -> tuple[list[Hint], set[str]]:
+    """Hints for a name (best score per type) and the labels of blocked matches."""
+    components = [c for c in _COMPONENT_SPLIT.split(name) if c.strip()]
+    if not components:
+        return [], set()
+    tokens: list[frozenset[str]] = []
+    for component in components[:-1]:
+        tokens.extend(_token_variants(component))
+    last_start = len(tokens)
+    tokens.extend(_token_variants(components[-1]))
+    best: dict[str, Hint] = {}
+    blocked: set[str] = set()
+    for entry in dictionary().entries:
+        for start in _find(entry.phrase, tokens):
+            if entry.blocked(tokens, start):
+                blocked.add(entry.label)
+                continue
+            score = entry.weight if start >= last_start else entry.weight * PARENT_PATH_FACTOR
+            current = best.get(entry.entity)
+            if current is None or score > current.score:
+                best[entry.entity] = Hint(entry.entity, round(score, 3), entry.label)
+    return sorted(best.values(), key=lambda h: (-h.score, h.entity_type)), blocked
 
 
 def hints_for(name: str) -> list[Hint]:
@@ -100,31 +135,35 @@ def hints_for(name: str) -> list[Hint]:
     For a path (``customer.address.city``) hits inside the last component count in
     full; hits elsewhere in the path count at ``PARENT_PATH_FACTOR``.
     """
-    components = [c for c in _COMPONENT_SPLIT.split(name) if c.strip()]
-    if not components:
-        return []
-    tokens: list[frozenset[str]] = []
-    for component in components[:-1]:
-        tokens.extend(_token_variants(component))
-    last_start = len(tokens)
-    tokens.extend(_token_variants(components[-1]))
-    best: dict[str, Hint] = {}
-    for entry in dictionary().entries:
-        for start in _find(entry.phrase, tokens):
-            if entry.blocked(tokens, start):
-                continue
-            score = entry.weight if start >= last_start else entry.weight * PARENT_PATH_FACTOR
-            current = best.get(entry.entity)
-            if current is None or score > current.score:
-                best[entry.entity] = Hint(entry.entity, round(score, 3), entry.label)
-    return sorted(best.values(), key=lambda h: (-h.score, h.entity_type))
+    return _matches(name)[0]
+
+
+def counter_hints_for(name: str) -> list[Hint]:
+    """Negative hints: the name says the column is about a thing, not a person.
+
+    ``warehouse_country`` holds a warehouse's country and ``product_name`` a product's
+    name; each yields ``Hint(type, -1.0, token)`` for the types it rules out.
+    """
+    tokens = [v for t in _token_variants(name) for v in t]
+    out = []
+    for entity, words in dictionary().counter.items():
+        hit = next((t for t in tokens if t in words), None)
+        if hit is not None:
+            out.append(Hint(entity, -1.0, hit))
+    return out
 
 
 def context_words(name: str) -> list[str]:
-    """The name's tokens plus the canonical context words of every hinted entity type."""
-    words = [fold(t) for t in split_name(name)]
+    """The name's tokens plus the canonical context words of every hinted entity type.
+
+    Tokens of a blocked match are left out: ``order_state`` must not lift the recognizers
+    that ``state`` would (the order's state is no place).
+    """
+    hints, blocked = _matches(name)
+    blocked_words = {w for label in blocked for w in label.split()}
+    words = [w for w in (fold(t) for t in split_name(name)) if w not in blocked_words]
     context = dictionary().context
-    for hint in hints_for(name):
+    for hint in hints:
         words.extend(context.get(hint.entity_type, (hint.token,)))
     return list(dict.fromkeys(w for w in words if w))
 
@@ -139,7 +178,7 @@ class ColumnNameDetector(Detector):
         return [[] for _ in texts]
 
     def field_hints(self, field: str) -> list[Hint]:
-        return hints_for(field)
+        return hints_for(field) + counter_hints_for(field)
 
     def describe(self) -> str:
         return f"column_names ({len(dictionary().entries)} names)"

@@ -24,9 +24,12 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
 
+from piiscan.classification import looks_like_free_text
 from piiscan.config import Config
-from piiscan.detectors.column_names import context_words
+from piiscan.detectors.column_names import context_words, hints_for
+from piiscan.detectors.names import is_name_shaped, person_name_score
 from piiscan.detectors.nlp import ResolvedModel, resolve_model
+from piiscan.detectors.postprocess import clean
 from piiscan.detectors.recognizers import custom_recognizers
 from piiscan.model import Hint, Span
 from piiscan.plugins import Detector
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 
 _LETTER = re.compile(r"[^\W\d_]")
 NER_BATCH = 64
+STRONG_HINT = 0.8  # a column-name hint this strong lets name-shaped cells count as PERSON
 
 # Presidio entity names folded into the policy's vocabulary.
 ENTITY_ALIASES = {
@@ -185,10 +189,23 @@ class PresidioDetector(Detector):
 
     def analyze(self, texts: Sequence[str], *, field: str | None = None) -> list[list[Span]]:
         context = context_words(field) if field else None
+        hints = hints_for(field) if field else []
+        hinted = frozenset(h.entity_type for h in hints)
+        strong_person = any(h.entity_type == "PERSON" and h.score >= STRONG_HINT for h in hints)
+        name_shaped = is_name_shaped if strong_person else None
         analyzer = self._engines.analyzer
         results: list[list[Span]] = []
         for text, art in zip(texts, self._artifacts(texts), strict=True):
             found = analyzer.analyze(text, self.config.language, context=context, nlp_artifacts=art)
+            cell = field is not None and not looks_like_free_text(text)
+            found = clean(
+                text,
+                found,
+                cell=cell,
+                name_score=person_name_score,
+                name_shaped=name_shaped,
+                hinted=hinted,
+            )
             results.append(
                 [
                     Span(

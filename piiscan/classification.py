@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from piiscan.masking import EvidenceEncoder
 from piiscan.model import (
@@ -36,11 +36,22 @@ MIN_VALUES = 5
 VALUE_SHARE = 0.5
 HINTED_SHARE = 0.3
 HINTED_MIN_SCORE = 0.1
+# Types whose values are easy to mistake need more than a name to lower the bar:
+# PERSON needs name-lexicon support, not just NER on a capitalised phrase.
+HINTED_MIN_SCORE_BY_TYPE = {"PERSON": 0.4}
+# Coarse location is personal data only when it relates to a person: in a structured
+# asset with no other personal field it is not reported.
+LINKED_ONLY = frozenset({"LOCATION"})
+# Types a small NER model confuses with each other (German first names read as places):
+# when the field name strongly says which one it is, the others are not reported.
+NER_CONFUSABLE = frozenset({"PERSON", "LOCATION", "NRP"})
+STRONG_HINT = 0.8
 TEXT_SHARE = 0.02
 COVERAGE = 0.6
 OVERLAP_MARGIN = 0.2
 FREE_TEXT_MIN_CHARS = 40
 MAX_CACHE = 50_000
+SETTLE_AFTER = 100
 MAX_FINDINGS_PER_FIELD = 200
 TEXT_FIELD = "(text)"
 
@@ -81,7 +92,11 @@ def value_entities(
         by_type.setdefault(s.entity_type, []).append(s)
     out: dict[str, float] = {}
     for entity, group in by_type.items():
-        floor = HINTED_MIN_SCORE if entity in hinted else min_score
+        floor = (
+            HINTED_MIN_SCORE_BY_TYPE.get(entity, HINTED_MIN_SCORE)
+            if entity in hinted
+            else min_score
+        )
         strong = [s for s in group if s.score >= floor]
         if not strong:
             continue
@@ -107,6 +122,7 @@ class FieldAccumulator:
     free_text_values: int = 0
     distinct_analyzed: int = 0
     matched: Counter[str] = field(default_factory=Counter)
+    matched_distinct: Counter[str] = field(default_factory=Counter)
     score_sum: Counter[str] = field(default_factory=Counter)
     evidence: dict[str, list[str]] = field(default_factory=dict)
     findings: list[TextFinding] = field(default_factory=list)
@@ -115,13 +131,54 @@ class FieldAccumulator:
 
     @property
     def hinted(self) -> frozenset[str]:
-        return frozenset(h.entity_type for h in self.hints)
+        """Types the field name points to (and does not also rule out)."""
+        return frozenset(h.entity_type for h in self.hints if h.score > 0) - self.countered
 
-    def wants(self, value: str) -> bool:
-        """Whether ``value`` still needs analysis (not cached and under the value cap)."""
-        if value in self._cache:
+    @property
+    def countered(self) -> frozenset[str]:
+        """Types the field name rules out (``warehouse_country`` is no person's place)."""
+        return frozenset(h.entity_type for h in self.hints if h.score < 0)
+
+    @property
+    def mostly_free_text(self) -> bool:
+        return bool(self.examined) and self.free_text_values / self.examined >= 0.5
+
+    def known(self, value: str) -> bool:
+        """Whether ``value`` was analysed already (its repeats are counted from the cache)."""
+        return value in self._cache
+
+    def budget(self) -> int | None:
+        """How many more distinct values to analyse: None for no limit, 0 once settled.
+
+        In sampling mode (``max_values`` set) analysis stops at the cap, or earlier once
+        the verdict is settled: after ``SETTLE_AFTER`` values, every type seen is clearly
+        above or clearly below its threshold (95% interval).
+        """
+        if self.max_values is None:
+            return None
+        if self.settled():
+            return 0
+        return max(0, self.max_values - self.distinct_analyzed)
+
+    def settled(self) -> bool:
+        n = self.examined
+        if self.distinct_analyzed < SETTLE_AFTER or n == 0:
             return False
-        return self.max_values is None or self.distinct_analyzed < self.max_values
+        if self.free_text_values >= SETTLE_AFTER:
+            return True  # free text: occurrences are listed, not a share; enough read
+        thresholds = [_share_threshold(self, e) for e in self.matched] or [
+            min(VALUE_SHARE, HINTED_SHARE, self._free_text_floor())
+        ]
+        for entity, threshold in zip(self.matched, thresholds, strict=False):
+            low, high = wilson_interval(self.matched[entity], n)
+            if low < threshold <= high:
+                return False
+        if not self.matched:
+            return wilson_interval(0, n)[1] < thresholds[0]
+        return True
+
+    def _free_text_floor(self) -> float:
+        return TEXT_SHARE if self.free_text_values else VALUE_SHARE
 
     def add(self, value: str, spans: Sequence[Span], row: int | None = None) -> None:
         """Record one analysed distinct value (its first occurrence)."""
@@ -136,6 +193,7 @@ class FieldAccumulator:
         if free:
             self.free_text_values += 1
             self._record_findings(value, spans, row)
+        self.matched_distinct.update(e for e in entities if self.policy.is_personal(e))
         self._count(value, entities)
 
     def _resolve_overlaps(self, entities: dict[str, float]) -> dict[str, float]:
@@ -201,7 +259,7 @@ class FieldAccumulator:
 
 
 def _share_threshold(acc: FieldAccumulator, entity: str) -> float:
-    if acc.examined and acc.free_text_values / acc.examined >= 0.5:
+    if acc.mostly_free_text:
         return TEXT_SHARE
     return HINTED_SHARE if entity in acc.hinted else VALUE_SHARE
 
@@ -210,11 +268,19 @@ def judge_field(acc: FieldAccumulator) -> FieldResult:
     """Turn an accumulator into a verdict: entities, categories, level, status."""
     n = acc.examined
     verdicts: list[EntityVerdict] = []
-    hint_score = {h.entity_type: h.score for h in acc.hints}
+    hint_score = {h.entity_type: h.score for h in acc.hints if h.entity_type in acc.hinted}
     for entity, k in acc.matched.items():
-        share = k / n
-        if share < _share_threshold(acc, entity) or (k < 2 and n >= MIN_VALUES):
+        if entity in acc.countered:
             continue
+        share = k / n
+        threshold = _share_threshold(acc, entity)
+        if share < threshold or (k < 2 and n >= MIN_VALUES):
+            continue
+        if (
+            not acc.mostly_free_text
+            and acc.matched_distinct[entity] < threshold * acc.distinct_analyzed
+        ):
+            continue  # a few frequent values ("Debit" read as a place) are not the column
         low, high = wilson_interval(k, n)
         mean_score = acc.score_sum[entity] / k
         value_part = min(1.0, share / VALUE_SHARE) * mean_score
@@ -245,23 +311,34 @@ def _drop_dominated(verdicts: list[EntityVerdict], acc: FieldAccumulator) -> lis
 
     A competing type with less than half the leading share and no name signal is an
     overlap of patterns (a card number also read as a bank number), not a second kind
-    of data.
+    of data; nor is one that explains no more values than the type the name points to,
+    nor an NER type confusable with the one a strong name hint points to (first names
+    read as places in a ``vorname`` column).
     """
-    if not verdicts or (acc.examined and acc.free_text_values / acc.examined >= 0.5):
+    if not verdicts or acc.mostly_free_text:
         return verdicts
     best = max(v.share for v in verdicts)
-    return [v for v in verdicts if v.name_signal or v.share >= best / 2]
+    named = max((v.share for v in verdicts if v.name_signal), default=0.0)
+    strong = {h.entity_type for h in acc.hints if h.score >= STRONG_HINT} & acc.hinted
+    confusable = NER_CONFUSABLE if strong & NER_CONFUSABLE else frozenset()
+    return [
+        v
+        for v in verdicts
+        if v.name_signal or (v.share >= best / 2 and v.share > named and v.type not in confusable)
+    ]
+
+
+def field_status(found: bool, examined: int) -> str:
+    """``personal``; else ``insufficient`` below MIN_VALUES examined values, or ``none_found``."""
+    if found:
+        return "personal"
+    return "insufficient" if examined < MIN_VALUES else "none_found"
 
 
 def _field_result(acc: FieldAccumulator, verdicts: list[EntityVerdict]) -> FieldResult:
     rules = [acc.policy.rule(v.type) for v in verdicts]
     categories = sorted({c for r in rules if r for c in r.categories})
-    if verdicts:
-        status = "personal"
-    elif acc.examined < MIN_VALUES:
-        status = "insufficient"
-    else:
-        status = "none_found"
+    status = field_status(bool(verdicts), acc.examined)
     retained = {v.type for v in verdicts}
     findings = tuple(f for f in acc.findings if f.entity in retained)
     return FieldResult(
@@ -341,6 +418,35 @@ def judge_text(findings: Sequence[TextFinding], lines_examined: int, policy: Pol
     )
 
 
+def _without(field: FieldResult, drop: frozenset[str], policy: Policy) -> FieldResult:
+    """The field's verdict with some entity types removed (levels recomputed)."""
+    kept = tuple(e for e in field.entities if e.type not in drop)
+    if len(kept) == len(field.entities):
+        return field
+    rules = [policy.rule(e.type) for e in kept]
+    return replace(
+        field,
+        entities=kept,
+        status=field_status(bool(kept), field.sampled),
+        categories=tuple(sorted({c for r in rules if r for c in r.categories})),
+        sensitivity=max_level(r.level for r in rules if r),
+        gdpr=max_gdpr(r.gdpr for r in rules if r) if kept else None,
+        findings=tuple(f for f in field.findings if f.entity not in drop),
+    )
+
+
+def unlink_coarse_location(
+    fields: Sequence[FieldResult], policy: Policy
+) -> tuple[list[FieldResult], list[str]]:
+    """Drop LINKED_ONLY types from a structured asset that holds no other personal data."""
+    present = {e.type for f in fields for e in f.entities}
+    if not present & LINKED_ONLY or present - LINKED_ONLY:
+        return list(fields), []
+    dropped = ", ".join(sorted(present & LINKED_ONLY))
+    note = f"{dropped} not reported: no person in this asset to relate it to"
+    return [_without(f, LINKED_ONLY, policy) for f in fields], [note]
+
+
 def judge_asset(
     source: str,
     asset: str,
@@ -353,9 +459,12 @@ def judge_asset(
     notes: Sequence[str] = (),
 ) -> AssetResult:
     """An asset takes the highest level of its fields, raised by quasi-identifier sets."""
+    all_notes = list(notes)
+    if kind != "text":
+        fields, unlinked = unlink_coarse_location(fields, policy)
+        all_notes += unlinked
     level = max_level(f.sensitivity for f in fields)
     present = {e.type for f in fields for e in f.entities}
-    all_notes = list(notes)
     for qi in policy.quasi_identifier_sets:
         hit = qi.entities & present
         if len(hit) >= qi.min_present and level_rank(level) < level_rank(qi.level):

@@ -39,6 +39,7 @@ class Config:
     batch_rows: int = 1000
     max_text_bytes: int = 20_000_000
     max_line_chars: int = 100_000
+    max_cell_chars: int = 5_000
     seed: int = 0
     progress: bool = True
     detectors: tuple[str, ...] = ()

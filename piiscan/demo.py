@@ -21,26 +21,116 @@ from pathlib import Path
 from typing import Any
 
 FIRST_NAMES = (
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia", "James",
-    "Isla", "Lucas", "Mia", "Henry", "Freya", "Arjun", "Priya", "Mateo", "Lena", "Jonas",
-    "Chloe", "Samuel", "Grace", "Daniel", "Zara", "Theo", "Nora", "Felix", "Ruby", "Omar",
-    "Hannah", "Leo", "Aisha", "Ethan", "Clara", "Hugo", "Maya", "Isaac", "Elena", "Finn",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Amelia",
+    "Oliver",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "James",
+    "Isla",
+    "Lucas",
+    "Mia",
+    "Henry",
+    "Freya",
+    "Arjun",
+    "Priya",
+    "Mateo",
+    "Lena",
+    "Jonas",
+    "Chloe",
+    "Samuel",
+    "Grace",
+    "Daniel",
+    "Zara",
+    "Theo",
+    "Nora",
+    "Felix",
+    "Ruby",
+    "Omar",
+    "Hannah",
+    "Leo",
+    "Aisha",
+    "Ethan",
+    "Clara",
+    "Hugo",
+    "Maya",
+    "Isaac",
+    "Elena",
+    "Finn",
 )
 LAST_NAMES = (
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Wilson",
-    "Taylor", "Anderson", "Thomas", "Moore", "Martin", "Thompson", "White", "Harris", "Clark",
-    "Lewis", "Walker", "Hall", "Young", "King", "Wright", "Patel", "Khan", "Evans", "Hughes",
-    "Becker", "Schmidt", "Fischer", "Weber", "Dubois", "Moreau", "Rossi", "Novak", "Silva",
-    "Okafor", "Nakamura", "Kowalski",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Taylor",
+    "Anderson",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "King",
+    "Wright",
+    "Patel",
+    "Khan",
+    "Evans",
+    "Hughes",
+    "Becker",
+    "Schmidt",
+    "Fischer",
+    "Weber",
+    "Dubois",
+    "Moreau",
+    "Rossi",
+    "Novak",
+    "Silva",
+    "Okafor",
+    "Nakamura",
+    "Kowalski",
 )
 STREETS = (
-    "Maple Street", "Oak Avenue", "Cedar Lane", "Elm Road", "Willow Way", "Birch Close",
-    "Station Road", "High Street", "Church Lane", "Mill Road", "Park Avenue", "Lake Drive",
-    "Hillside Terrace", "Orchard Grove", "River View", "Chestnut Court",
+    "Maple Street",
+    "Oak Avenue",
+    "Cedar Lane",
+    "Elm Road",
+    "Willow Way",
+    "Birch Close",
+    "Station Road",
+    "High Street",
+    "Church Lane",
+    "Mill Road",
+    "Park Avenue",
+    "Lake Drive",
+    "Hillside Terrace",
+    "Orchard Grove",
+    "River View",
+    "Chestnut Court",
 )
 US_CITIES = (
-    ("Springfield", "IL"), ("Fairview", "OR"), ("Riverton", "WY"), ("Greenville", "SC"),
-    ("Franklin", "TN"), ("Clinton", "IA"), ("Georgetown", "TX"), ("Salem", "MA"),
+    ("Springfield", "IL"),
+    ("Fairview", "OR"),
+    ("Riverton", "WY"),
+    ("Greenville", "SC"),
+    ("Franklin", "TN"),
+    ("Clinton", "IA"),
+    ("Georgetown", "TX"),
+    ("Salem", "MA"),
 )
 UK_CITIES = ("London", "Leeds", "Bristol", "Manchester", "Glasgow", "Cardiff", "York", "Bath")
 UK_POSTCODE_AREAS = ("SW", "NW", "EC", "LS", "BS", "M", "G", "CF", "YO", "BA")
@@ -69,9 +159,18 @@ PRODUCTS = (
 )
 COLOURS = ("BLU", "GRN", "BLK", "WHT", "OAK")
 JOB_TITLES = (
-    "Store Manager", "Sales Associate", "Warehouse Operative", "Customer Service Advisor",
-    "Data Analyst", "Software Engineer", "Buyer", "Marketing Coordinator", "HR Partner",
-    "Finance Officer", "Logistics Planner", "Visual Merchandiser",
+    "Store Manager",
+    "Sales Associate",
+    "Warehouse Operative",
+    "Customer Service Advisor",
+    "Data Analyst",
+    "Software Engineer",
+    "Buyer",
+    "Marketing Coordinator",
+    "HR Partner",
+    "Finance Officer",
+    "Logistics Planner",
+    "Visual Merchandiser",
 )
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -86,10 +185,14 @@ USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.67",
 )
-EU_STREETS = {"DE": ("Lindenstraße", "Hauptstraße", "Gartenweg", "Schillerstraße"),
-              "FR": ("rue des Lilas", "avenue Victor Hugo", "rue de la Paix", "place du Marché")}
-EU_CITIES = {"DE": ("Berlin", "Hamburg", "Köln", "Leipzig"),
-             "FR": ("Lyon", "Nantes", "Lille", "Bordeaux")}
+EU_STREETS = {
+    "DE": ("Lindenstraße", "Hauptstraße", "Gartenweg", "Schillerstraße"),
+    "FR": ("rue des Lilas", "avenue Victor Hugo", "rue de la Paix", "place du Marché"),
+}
+EU_CITIES = {
+    "DE": ("Berlin", "Hamburg", "Köln", "Leipzig"),
+    "FR": ("Lyon", "Nantes", "Lille", "Bordeaux"),
+}
 MAIL_DOMAINS = ("example.com", "example.org", "example.net")
 TEST_BINS = ("400000", "411111", "424242", "555555", "510510", "222300")
 NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
@@ -177,8 +280,10 @@ def doc_ipv6(rng: random.Random) -> str:
 
 def uk_postcode(rng: random.Random) -> str:
     letters = "ABDEFGHJLNPQRSTUWXYZ"
-    return (f"{rng.choice(UK_POSTCODE_AREAS)}{rng.randint(1, 20)} "
-            f"{rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}")
+    return (
+        f"{rng.choice(UK_POSTCODE_AREAS)}{rng.randint(1, 20)} "
+        f"{rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+    )
 
 
 def _uuid(rng: random.Random) -> str:
@@ -231,16 +336,36 @@ def _customers(rng: random.Random) -> list[tuple[Any, ...]]:
         street = f"{rng.randint(1, 299)} {rng.choice(STREETS)}"
         if rng.random() < 0.6:
             city, state = rng.choice(US_CITIES)
-            place, postcode, country, phone = f"{city}, {state}", _digits(rng, 5), "US", \
-                us_phone(rng)
+            place, postcode, country, phone = (
+                f"{city}, {state}",
+                _digits(rng, 5),
+                "US",
+                us_phone(rng),
+            )
         else:
-            place, postcode, country, phone = rng.choice(UK_CITIES), uk_postcode(rng), "GB", \
-                uk_phone(rng)
-        rows.append((cid, first, last, email_for(first, last, rng, cid), phone,
-                     _birth_date(rng), rng.choice(("female", "male", "female", "male",
-                                                   "non-binary")),
-                     street, place, postcode, country, doc_ipv4(rng),
-                     rng.choice(("bronze", "silver", "gold"))))
+            place, postcode, country, phone = (
+                rng.choice(UK_CITIES),
+                uk_postcode(rng),
+                "GB",
+                uk_phone(rng),
+            )
+        rows.append(
+            (
+                cid,
+                first,
+                last,
+                email_for(first, last, rng, cid),
+                phone,
+                _birth_date(rng),
+                rng.choice(("female", "male", "female", "male", "non-binary")),
+                street,
+                place,
+                postcode,
+                country,
+                doc_ipv4(rng),
+                rng.choice(("bronze", "silver", "gold")),
+            )
+        )
     return rows
 
 
@@ -248,8 +373,16 @@ def _catalog(rng: random.Random) -> list[tuple[Any, ...]]:
     rows = []
     for i, (name, category, price, grams) in enumerate(PRODUCTS):
         for colour in rng.sample(COLOURS, 2):
-            rows.append((f"SKU-{10000 + i * 3917 % 90000:05d}-{colour}", name, category,
-                         price, grams, rng.randint(0, 400)))
+            rows.append(
+                (
+                    f"SKU-{10000 + i * 3917 % 90000:05d}-{colour}",
+                    name,
+                    category,
+                    price,
+                    grams,
+                    rng.randint(0, 400),
+                )
+            )
     return rows
 
 
@@ -260,10 +393,21 @@ def _orders(rng: random.Random, catalog: list[tuple[Any, ...]]) -> list[tuple[An
         sku, name, _, price, _, _ = rng.choice(catalog)
         qty = rng.choice((1, 1, 1, 2, 3))
         card = card_number(rng)
-        rows.append((f"ORD-{n:06d}", rng.randint(1, N_CUSTOMERS), sku, name, qty,
-                     round(price * qty, 2), rng.choice(("USD", "GBP")),
-                     "1Z" + "".join(rng.choice(alnum) for _ in range(16)),
-                     _when(rng).isoformat(sep=" "), card, card[-4:]))
+        rows.append(
+            (
+                f"ORD-{n:06d}",
+                rng.randint(1, N_CUSTOMERS),
+                sku,
+                name,
+                qty,
+                round(price * qty, 2),
+                rng.choice(("USD", "GBP")),
+                "1Z" + "".join(rng.choice(alnum) for _ in range(16)),
+                _when(rng).isoformat(sep=" "),
+                card,
+                card[-4:],
+            )
+        )
     return rows
 
 
@@ -273,17 +417,33 @@ def _staff(rng: random.Random) -> list[tuple[Any, ...]]:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         manager = None if eid <= 3 else rng.randint(1, min(eid - 1, 10))
         hired = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randrange(4000))
-        rows.append((eid, f"{first} {last}", f"{first}.{last}@example.org".lower(),
-                     rng.choice(JOB_TITLES), rng.randrange(24000, 120000, 500),
-                     hired.isoformat(), nino(rng), manager))
+        rows.append(
+            (
+                eid,
+                f"{first} {last}",
+                f"{first}.{last}@example.org".lower(),
+                rng.choice(JOB_TITLES),
+                rng.randrange(24000, 120000, 500),
+                hired.isoformat(),
+                nino(rng),
+                manager,
+            )
+        )
     return rows
 
 
 def _events(rng: random.Random) -> list[tuple[Any, ...]]:
     centres = ((40.7128, -74.0060), (51.5072, -0.1276), (37.7749, -122.4194), (53.4808, -2.2426))
-    sessions = [(f"{rng.getrandbits(128):032x}", _uuid(rng), rng.choice(USER_AGENTS),
-                 doc_ipv4(rng) if rng.random() < 0.75 else doc_ipv6(rng), rng.choice(centres))
-                for _ in range(150)]
+    sessions = [
+        (
+            f"{rng.getrandbits(128):032x}",
+            _uuid(rng),
+            rng.choice(USER_AGENTS),
+            doc_ipv4(rng) if rng.random() < 0.75 else doc_ipv6(rng),
+            rng.choice(centres),
+        )
+        for _ in range(150)
+    ]
     pages = ("/", "/cart", "/checkout", "/account", "/search?q=lamp", "/products/")
     rows = []
     for eid in range(1, N_EVENTS + 1):
@@ -292,12 +452,20 @@ def _events(rng: random.Random) -> list[tuple[Any, ...]]:
         page = rng.choice(pages)
         if page == "/products/":
             page += f"{rng.randint(10000, 99999)}"
-        rows.append((eid, cookie, device, agent, ip,
-                     round(lat + rng.uniform(-0.05, 0.05), places),
-                     round(lon + rng.uniform(-0.05, 0.05), places),
-                     "https://shop.example.com" + page,
-                     rng.choice(("page_view", "page_view", "add_to_cart", "search", "login")),
-                     _when(rng).isoformat(sep=" ")))
+        rows.append(
+            (
+                eid,
+                cookie,
+                device,
+                agent,
+                ip,
+                round(lat + rng.uniform(-0.05, 0.05), places),
+                round(lon + rng.uniform(-0.05, 0.05), places),
+                "https://shop.example.com" + page,
+                rng.choice(("page_view", "page_view", "add_to_cart", "search", "login")),
+                _when(rng).isoformat(sep=" "),
+            )
+        )
     return rows
 
 
@@ -305,21 +473,34 @@ def _ticket_text(rng: random.Random, customer: tuple[Any, ...]) -> tuple[str, st
     first, last, email, phone = customer[1], customer[2], customer[3], customer[4]
     kind = rng.randrange(5)
     if kind == 0:
-        return ("Refund request", f"Hi, this is {first} {last}. I was charged twice for my "
-                f"order, please refund the card ending {card_number(rng)[-4:]}.")
+        return (
+            "Refund request",
+            f"Hi, this is {first} {last}. I was charged twice for my "
+            f"order, please refund the card ending {card_number(rng)[-4:]}.",
+        )
     if kind == 1:
-        return ("Change of address", f"Please update my details. You can reach me on {phone} "
-                f"or at {email}. Thanks, {first}")
+        return (
+            "Change of address",
+            f"Please update my details. You can reach me on {phone} or at {email}. Thanks, {first}",
+        )
     if kind == 2:
         card = card_number(rng)
-        spaced = " ".join(card[i:i + 4] for i in range(0, 16, 4))
-        return ("Payment failed", f"My payment keeps failing with card {spaced}, "
-                f"can someone call me back? {first} {last}")
+        spaced = " ".join(card[i : i + 4] for i in range(0, 16, 4))
+        return (
+            "Payment failed",
+            f"My payment keeps failing with card {spaced}, "
+            f"can someone call me back? {first} {last}",
+        )
     if kind == 3:
-        return ("Delivery question", "When will the Madison Armchair be back in stock? "
-                "The website says two weeks.")
-    return ("Damaged item", f"The Walnut Desk Lamp arrived with a cracked base. "
-            f"Send the replacement to {first} {last}, {customer[7]}, {customer[8]}.")
+        return (
+            "Delivery question",
+            "When will the Madison Armchair be back in stock? The website says two weeks.",
+        )
+    return (
+        "Damaged item",
+        f"The Walnut Desk Lamp arrived with a cracked base. "
+        f"Send the replacement to {first} {last}, {customer[7]}, {customer[8]}.",
+    )
 
 
 def _tickets(rng: random.Random, customers: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -346,13 +527,19 @@ def _write_db(path: Path, tables: dict[str, list[tuple[Any, ...]]]) -> None:
 
 
 # -- the files -----------------------------------------------------------------------
-def _write_files(root: Path, rng: random.Random, customers: list[tuple[Any, ...]],
-                 staff: list[tuple[Any, ...]], catalog: list[tuple[Any, ...]]) -> None:
+def _write_files(
+    root: Path,
+    rng: random.Random,
+    customers: list[tuple[Any, ...]],
+    staff: list[tuple[Any, ...]],
+    catalog: list[tuple[Any, ...]],
+) -> None:
     for sub in ("exports", "logs", "notes", "hr", "broken"):
         (root / sub).mkdir(parents=True, exist_ok=True)
 
-    with (root / "exports/newsletter_subscribers.csv").open("w", newline="",
-                                                           encoding="utf-8") as fh:
+    with (root / "exports/newsletter_subscribers.csv").open(
+        "w", newline="", encoding="utf-8"
+    ) as fh:
         out = csv.writer(fh, delimiter=";", lineterminator="\n")
         out.writerow(["email", "first name", "country", "consent date"])
         for c in rng.sample(customers, 60):
@@ -368,28 +555,33 @@ def _write_files(root: Path, rng: random.Random, customers: list[tuple[Any, ...]
         for _ in range(120):
             c = rng.choice(customers)
             stamp = _when(rng, 30).isoformat(sep=" ")
-            line = rng.choice((
-                f"{stamp} INFO  auth: login ok user={c[3]} ip={c[11]}",
-                f"{stamp} WARN  auth: failed login for {c[3]} from {doc_ipv4(rng)}",
-                f"{stamp} INFO  cart: session {rng.getrandbits(64):016x} added 1 item",
-                f"{stamp} DEBUG cache: hit ratio {rng.random():.2f}",
-                f"{stamp} ERROR payment: gateway timeout after {rng.randint(3, 30)}s",
-            ))
+            line = rng.choice(
+                (
+                    f"{stamp} INFO  auth: login ok user={c[3]} ip={c[11]}",
+                    f"{stamp} WARN  auth: failed login for {c[3]} from {doc_ipv4(rng)}",
+                    f"{stamp} INFO  cart: session {rng.getrandbits(64):016x} added 1 item",
+                    f"{stamp} DEBUG cache: hit ratio {rng.random():.2f}",
+                    f"{stamp} ERROR payment: gateway timeout after {rng.randint(3, 30)}s",
+                )
+            )
             fh.write(line + "\n")
 
     (root / "notes/support_notes.md").write_text(_notes(rng, customers), encoding="utf-8")
 
     payroll = []
     for s in staff[:25]:
-        payroll.append({"employee_id": s[0], "name": s[1],
-                        "date_of_birth": _birth_date(rng),
-                        "salary": {"annual": s[4], "currency": "GBP"},
-                        "bank": {"iban": demo_iban(rng), "holder": s[1]}})
-    (root / "hr/payroll.json").write_text(json.dumps(payroll, indent=2) + "\n",
-                                          encoding="utf-8")
+        payroll.append(
+            {
+                "employee_id": s[0],
+                "name": s[1],
+                "date_of_birth": _birth_date(rng),
+                "salary": {"annual": s[4], "currency": "GBP"},
+                "bank": {"iban": demo_iban(rng), "holder": s[1]},
+            }
+        )
+    (root / "hr/payroll.json").write_text(json.dumps(payroll, indent=2) + "\n", encoding="utf-8")
 
-    (root / "broken/corrupt.parquet").write_text("this is not a parquet file\n",
-                                                 encoding="utf-8")
+    (root / "broken/corrupt.parquet").write_text("this is not a parquet file\n", encoding="utf-8")
     (root / "broken/empty.csv").write_bytes(b"")
 
 
@@ -404,9 +596,12 @@ def _eu_customer(rng: random.Random, n: int) -> dict[str, Any]:
         street = f"{rng.randint(1, 120)} {rng.choice(EU_STREETS['FR'])}"
         city, postcode = rng.choice(EU_CITIES["FR"]), _digits(rng, 5)
         phone = f"+33 1 99 00 {_digits(rng, 2)} {_digits(rng, 2)}"
-    return {"id": 5000 + n, "name": f"{first} {last}",
-            "contact": {"email": email_for(first, last, rng, 5000 + n), "phone": phone},
-            "address": {"street": street, "city": city, "postcode": postcode}}
+    return {
+        "id": 5000 + n,
+        "name": f"{first} {last}",
+        "contact": {"email": email_for(first, last, rng, 5000 + n), "phone": phone},
+        "address": {"street": street, "city": city, "postcode": postcode},
+    }
 
 
 def _write_sales(path: Path, rng: random.Random, catalog: list[tuple[Any, ...]]) -> None:
@@ -415,41 +610,49 @@ def _write_sales(path: Path, rng: random.Random, catalog: list[tuple[Any, ...]])
 
     dates, skus, units, revenue = [], [], [], []
     for day in range(60):
-        date = (EPOCH.date() + dt.timedelta(days=day))
+        date = EPOCH.date() + dt.timedelta(days=day)
         for sku, _, _, price, _, _ in rng.sample(catalog, 5):
             n = rng.randint(1, 25)
             dates.append(date)
             skus.append(sku)
             units.append(n)
             revenue.append(round(n * price, 2))
-    table = pa.table({"date": pa.array(dates, pa.date32()), "sku": skus,
-                      "units": pa.array(units, pa.int32()), "revenue": revenue})
+    table = pa.table(
+        {
+            "date": pa.array(dates, pa.date32()),
+            "sku": skus,
+            "units": pa.array(units, pa.int32()),
+            "revenue": revenue,
+        }
+    )
     pq.write_table(table, path)
 
 
 def _notes(rng: random.Random, customers: list[tuple[Any, ...]]) -> str:
     picks = rng.sample(customers, 4)
     a, b, c, d = picks
-    return "\n".join([
-        "# Support team notes",
-        "",
-        "## Week 12",
-        "",
-        f"{a[1]} {a[2]} called about a late delivery; asked us to ring back on {a[4]}.",
-        "Escalated to the courier, tracking shows the parcel at the depot.",
-        "",
-        f"{b[1]} {b[2]} moved house. New address: {b[7]}, {b[8]} {b[9]}. "
-        f"Confirmation sent to {b[3]}.",
-        "",
-        "## Week 13",
-        "",
-        "Stock of the Jackson Table is low again; the supplier promised a restock by Friday.",
-        f"Reminder: {c[1]} from the warehouse team covers the phones on Tuesday.",
-        "",
-        f"Complaint from {d[1]} {d[2]} ({d[3]}, {d[4]}) about a damaged Oslo Sofa; "
-        "refund approved.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Support team notes",
+            "",
+            "## Week 12",
+            "",
+            f"{a[1]} {a[2]} called about a late delivery; asked us to ring back on {a[4]}.",
+            "Escalated to the courier, tracking shows the parcel at the depot.",
+            "",
+            f"{b[1]} {b[2]} moved house. New address: {b[7]}, {b[8]} {b[9]}. "
+            f"Confirmation sent to {b[3]}.",
+            "",
+            "## Week 13",
+            "",
+            "Stock of the Jackson Table is low again; the supplier promised a restock by Friday.",
+            f"Reminder: {c[1]} from the warehouse team covers the phones on Tuesday.",
+            "",
+            f"Complaint from {d[1]} {d[2]} ({d[3]}, {d[4]}) about a damaged Oslo Sofa; "
+            "refund approved.",
+            "",
+        ]
+    )
 
 
 def build_demo(target_dir: Path, seed: int = 7) -> DemoPaths:
@@ -464,8 +667,17 @@ def build_demo(target_dir: Path, seed: int = 7) -> DemoPaths:
     events = _events(rng)
     tickets = _tickets(rng, customers)
     database = target_dir / "shop.db"
-    _write_db(database, {"customers": customers, "product_catalog": catalog, "orders": orders,
-                         "staff": staff, "web_events": events, "support_tickets": tickets})
+    _write_db(
+        database,
+        {
+            "customers": customers,
+            "product_catalog": catalog,
+            "orders": orders,
+            "staff": staff,
+            "web_events": events,
+            "support_tickets": tickets,
+        },
+    )
     files = target_dir / "files"
     _write_files(files, rng, customers, staff, catalog)
     return DemoPaths(database=database, files=files)

@@ -34,6 +34,7 @@ from piiscan.registry import Registry, default_registry
 log = logging.getLogger(__name__)
 
 TEXT_CHUNK_LINES = 256
+ANALYZE_CHUNK = 50  # distinct values analysed between two checks of a column's verdict
 TEXT_WINDOW_CHARS = 5_000
 MAX_FINDINGS_PER_ASSET = 1_000
 
@@ -234,19 +235,29 @@ class Scanner:
         )
 
     def _feed_column(self, acc: FieldAccumulator, values: list[Any], offset: int) -> None:
+        """Analyse each new distinct value once, in chunks, until the verdict is settled."""
         first: dict[str, int] = {}
         repeats: list[str] = []
+        cap = None if self.config.full else self.config.max_cell_chars
         for idx, raw in enumerate(values):
             text = to_text(raw)
+            if text is not None and cap is not None:
+                text = text[:cap]
             if text is None:
                 acc.nulls += 1
-            elif text in first or not acc.wants(text):
+            elif text in first or acc.known(text):
                 repeats.append(text)
             else:
                 first[text] = offset + idx + 1
-        new = list(first)
-        for value, spans in zip(new, self._analyze(new, acc.name), strict=True):
-            acc.add(value, spans, first[value])
+        pending = list(first)
+        while pending:
+            budget = acc.budget()
+            size = ANALYZE_CHUNK if budget is None else min(ANALYZE_CHUNK, budget)
+            if size == 0:
+                break
+            chunk, pending = pending[:size], pending[size:]
+            for value, spans in zip(chunk, self._analyze(chunk, acc.name), strict=True):
+                acc.add(value, spans, first[value])
         for value in repeats:
             acc.add_repeat(value)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a throwaway PostgreSQL server and a SQLite file builder."""
+"""Shared fixtures: a throwaway PostgreSQL server, a SQLite builder, the NER model, scanners."""
 
 from __future__ import annotations
 
@@ -10,24 +10,45 @@ from pathlib import Path
 import pytest
 from postgres import TempPostgres, find_bindir  # tests/postgres.py (tests/ is on sys.path)
 
+SHARED_MODEL = Path(__file__).resolve().parents[2] / "shared/models/en_ner_distilled_sm-0.1.1"
+
+
+def _require(ok: bool, message: str) -> None:
+    """Skip a test whose service is missing, or fail it when CI=true."""
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: required)")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def spacy_model() -> str:
+    """Path of the shared small English NER model (``PIISCAN_TEST_SPACY_MODEL`` overrides)."""
+    path = Path(os.environ.get("PIISCAN_TEST_SPACY_MODEL") or SHARED_MODEL)
+    _require(path.is_dir(), f"spaCy test model not found at {path}")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def ner_scanner(spacy_model: str):
+    """A Scanner with every installed detector and the NER model, built once per session."""
+    from piiscan.config import Config
+    from piiscan.pipeline import Scanner
+
+    return Scanner(Config(spacy_model=spacy_model, hash_key=b"test-key"))
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[TempPostgres]:
     """A PostgreSQL cluster for the session; skipped without binaries (failed when CI=true)."""
     bindir = find_bindir()
-    if bindir is None:
-        message = "PostgreSQL binaries (initdb, pg_ctl) not found"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " and CI=true")
-        pytest.skip(message)
+    _require(bindir is not None, "PostgreSQL binaries (initdb, pg_ctl) not found")
     server = TempPostgres(bindir)
     try:
         server.start()
     except (RuntimeError, OSError) as exc:
         server.stop()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"cannot start PostgreSQL: {exc}")
-        pytest.skip(f"cannot start PostgreSQL: {exc}")
+        _require(False, f"cannot start PostgreSQL: {exc}")
     yield server
     server.stop()
 

@@ -11,6 +11,7 @@ from piiscan.config import Config
 from piiscan.detectors.column_names import (
     ColumnNameDetector,
     context_words,
+    counter_hints_for,
     dictionary,
     hints_for,
     split_name,
@@ -223,7 +224,7 @@ def test_detector_contract() -> None:
     assert detector.name == "column_names"
     assert detector.analyze(["a", "b", "c"], field="email") == [[], [], []]
     assert detector.field_hints("email")[0].entity_type == "EMAIL_ADDRESS"
-    assert detector.field_hints("sku") == []
+    assert [h for h in detector.field_hints("sku") if h.score > 0] == []
     assert "column_names" in detector.describe()
 
 
@@ -231,3 +232,35 @@ def test_every_hinted_type_is_in_the_default_policy() -> None:
     policy = yaml.safe_load((files("piiscan") / "data" / "default_policy.yaml").read_text())
     hinted = {e.entity for e in dictionary().entries} | set(dictionary().context)
     assert hinted <= set(policy["entities"])
+
+
+@pytest.mark.parametrize(
+    ("name", "ruled_out"),
+    [
+        ("warehouse_country", {"LOCATION", "PERSON"}),
+        ("product_name", {"LOCATION", "PERSON"}),
+        ("companyName", {"LOCATION", "PERSON"}),
+        ("store.address.city", {"LOCATION", "PERSON"}),
+        ("city", set()),
+        ("customer_country", set()),
+        ("first_name", set()),
+    ],
+)
+def test_counter_hints_rule_out_person_and_place_for_things(name: str, ruled_out: set) -> None:
+    assert {h.entity_type for h in counter_hints_for(name)} == ruled_out
+    assert all(h.score < 0 for h in counter_hints_for(name))
+
+
+@pytest.mark.parametrize(
+    ("name", "absent", "present"),
+    [
+        ("order_state", "state", "order"),
+        ("ip_address", "address", "ip"),
+        ("state", None, "state"),
+    ],
+)
+def test_context_words_leave_out_blocked_tokens(name: str, absent, present: str) -> None:
+    words = context_words(name)
+    assert present in words
+    if absent:
+        assert absent not in words

@@ -107,9 +107,15 @@ def term_regex(terms: Iterable[str]) -> str:
 class RuleRecognizer(PatternRecognizer):
     """A :class:`PatternRecognizer` of :class:`Rule` objects with a model-free context lift."""
 
-    def __init__(self, entity: str, rules: Sequence[Rule], context: Sequence[str],
-                 name: str | None = None, flags: int = FLAGS,
-                 context_floor: float = CONTEXT_FLOOR) -> None:
+    def __init__(
+        self,
+        entity: str,
+        rules: Sequence[Rule],
+        context: Sequence[str],
+        name: str | None = None,
+        flags: int = FLAGS,
+        context_floor: float = CONTEXT_FLOOR,
+    ) -> None:
         self.rules = {rule.name: rule for rule in rules}
         if len(self.rules) != len(rules):
             raise ValueError(f"duplicate rule names in {name or entity}")
@@ -127,9 +133,13 @@ class RuleRecognizer(PatternRecognizer):
         self._context_words = frozenset(c for c in folded if " " not in c)
         self._context_phrases = tuple(c for c in folded if " " in c)
 
-    def analyze(self, text: str, entities: list[str],
-                nlp_artifacts: NlpArtifacts | None = None,
-                regex_flags: int | None = None) -> list[RecognizerResult]:
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
         entity = self.supported_entities[0]
         results: list[RecognizerResult] = []
         for rule, compiled in self._compiled:
@@ -144,16 +154,25 @@ class RuleRecognizer(PatternRecognizer):
                 if rule.validate is not None and not rule.validate(text[start:end]):
                     continue
                 explanation = AnalysisExplanation(
-                    recognizer=self.name, original_score=rule.score, pattern_name=rule.name,
-                    textual_explanation=f"Detected by `{self.name}` using rule `{rule.name}`")
-                results.append(RecognizerResult(
-                    entity_type=entity, start=start, end=end, score=rule.score,
-                    analysis_explanation=explanation,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        RULE_KEY: rule.name,
-                    }))
+                    recognizer=self.name,
+                    original_score=rule.score,
+                    pattern_name=rule.name,
+                    textual_explanation=f"Detected by `{self.name}` using rule `{rule.name}`",
+                )
+                results.append(
+                    RecognizerResult(
+                        entity_type=entity,
+                        start=start,
+                        end=end,
+                        score=rule.score,
+                        analysis_explanation=explanation,
+                        recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                            RULE_KEY: rule.name,
+                        },
+                    )
+                )
         return EntityRecognizer.remove_duplicates(results)
 
     # -- context ------------------------------------------------------------------------
@@ -171,18 +190,22 @@ class RuleRecognizer(PatternRecognizer):
                     return phrase
         return ""
 
-    def enhance_using_context(self, text: str, raw_recognizer_results: list[RecognizerResult],
-                              other_raw_recognizer_results: list[RecognizerResult],
-                              nlp_artifacts: NlpArtifacts | None,
-                              context: list[str] | None = None) -> list[RecognizerResult]:
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_recognizer_results: list[RecognizerResult],
+        other_raw_recognizer_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts | None,
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
         external = [w for item in context or () for w in words(item)]
         for result in raw_recognizer_results:
             meta = result.recognition_metadata or {}
             rule = self.rules.get(meta.get(RULE_KEY, ""))
             tokens = external
             if rule is not None and not rule.whole_value:
-                before = words(text[max(0, result.start - WINDOW_CHARS):result.start])
-                after = words(text[result.end:result.end + WINDOW_CHARS])
+                before = words(text[max(0, result.start - WINDOW_CHARS) : result.start])
+                after = words(text[result.end : result.end + WINDOW_CHARS])
                 tokens = before[-WINDOW_BEFORE:] + after[:WINDOW_AFTER] + external
             word = self.supportive_word(tokens)
             if word:

@@ -23,23 +23,55 @@ def _lone_coordinate(text: str) -> bool:
 def geo_coordinate() -> RuleRecognizer:
     rules = [
         Rule("pair", rf"(?<![\w.,-]){_LAT4}\s{{0,3}}[,;/ ]\s{{0,3}}{_LON4}(?![\w.]|,\d)", 0.7),
-        Rule("labelled", rf"\b{_LAT_KEY}{_KV}{_LAT}[\"']?\s{{0,3}}[,;&\s]\s{{0,3}}[\"']?"
-                         rf"{_LON_KEY}{_KV}{_LON}(?![\w.])", 0.85),
+        Rule(
+            "labelled",
+            rf"\b{_LAT_KEY}{_KV}{_LAT}[\"']?\s{{0,3}}[,;&\s]\s{{0,3}}[\"']?"
+            rf"{_LON_KEY}{_KV}{_LON}(?![\w.])",
+            0.85,
+        ),
         Rule("wkt_point", rf"\bPOINT\s{{0,3}}\(\s{{0,3}}{_LON}\s{{1,3}}{_LAT}\s{{0,3}}\)", 0.8),
-        Rule("dms", r"(?<![\w.])\d{1,3}°\s{0,2}\d{1,2}['\u2032]\s{0,2}\d{1,2}(?:\.\d{1,4})?"
-                    r"(?:\"|\u2033|'')?\s{0,2}[NSEW]\b", 0.6),
-        Rule("lone_decimal", r"[-+]?\d{1,3}\.\d{4,12}", 0.1, whole_value=True,
-             validate=_lone_coordinate),
+        Rule(
+            "dms",
+            r"(?<![\w.])\d{1,3}°\s{0,2}\d{1,2}['\u2032]\s{0,2}\d{1,2}(?:\.\d{1,4})?"
+            r"(?:\"|\u2033|'')?\s{0,2}[NSEW]\b",
+            0.6,
+        ),
+        Rule(
+            "lone_decimal",
+            r"[-+]?\d{1,3}\.\d{4,12}",
+            0.1,
+            whole_value=True,
+            validate=_lone_coordinate,
+        ),
     ]
-    context = ["latitude", "longitude", "lat", "lon", "lng", "long", "coord", "coords",
-               "coordinate", "coordinates", "geo", "geolocation", "gps", "location",
-               "position", "breitengrad", "laengengrad", "koordinaten"]
+    context = [
+        "latitude",
+        "longitude",
+        "lat",
+        "lon",
+        "lng",
+        "long",
+        "coord",
+        "coords",
+        "coordinate",
+        "coordinates",
+        "geo",
+        "geolocation",
+        "gps",
+        "location",
+        "position",
+        "breitengrad",
+        "laengengrad",
+        "koordinaten",
+    ]
     return RuleRecognizer("GEO_COORDINATE", rules, context)
 
 
 # ----------------------------------------------------------------------------- postcodes
-UK_POSTCODE = (r"(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
-               r" ?[0-9][ABD-HJLNP-UW-Z]{2})")
+UK_POSTCODE = (
+    r"(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
+    r" ?[0-9][ABD-HJLNP-UW-Z]{2})"
+)
 _EDGE_L = r"(?<![\w-])"
 _EDGE_R = r"(?![\w-]|\.\d)"
 
@@ -51,59 +83,184 @@ def postal_code() -> RuleRecognizer:
         Rule("us_zip_plus4", rf"{_EDGE_L}\d{{5}}-\d{{4}}{_EDGE_R}", 0.3),
         Rule("five_digits", rf"{_EDGE_L}\d{{5}}{_EDGE_R}", 0.1),
         Rule("india_pin", rf"{_EDGE_L}[1-9]\d{{2}} ?\d{{3}}{_EDGE_R}", 0.1),
-        Rule("canada", rf"{_EDGE_L}(?-i:[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d"
-                       rf"[ABCEGHJ-NPRSTV-Z]\d){_EDGE_R}", 0.3),
+        Rule(
+            "canada",
+            rf"{_EDGE_L}(?-i:[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d"
+            rf"[ABCEGHJ-NPRSTV-Z]\d){_EDGE_R}",
+            0.3,
+        ),
         Rule("prefixed", rf"{_EDGE_L}(?:D|F|E|I|A|CH|NL)-\d{{4,5}}{_EDGE_R}", 0.3),
     ]
-    context = ["zip", "zipcode", "zip code", "postcode", "post code", "postal", "postal code",
-               "postalcode", "plz", "pin", "pincode", "pin code", "postleitzahl",
-               "code postal", "codepostal", "cp", "codigo postal", "cap", "postcodes", "zip4"]
+    context = [
+        "zip",
+        "zipcode",
+        "zip code",
+        "postcode",
+        "post code",
+        "postal",
+        "postal code",
+        "postalcode",
+        "plz",
+        "pin",
+        "pincode",
+        "pin code",
+        "postleitzahl",
+        "code postal",
+        "codepostal",
+        "cp",
+        "codigo postal",
+        "cap",
+        "postcodes",
+        "zip4",
+    ]
     return RuleRecognizer("POSTAL_CODE", rules, context)
 
 
 # ------------------------------------------------------------------------------ addresses
-_EN_SUFFIX = (r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|"
-              r"place|pl|terrace|terr|ter|close|crescent|cres|square|sq|parkway|pkwy|highway|"
-              r"hwy|circle|cir|trail|trl|row|gardens|grove|mews|hill|walk|alley|expressway|"
-              r"freeway|pike|plaza|loop|path|marg|nagar|broadway|quay|wharf|rise|green|park)")
-_UNIT = (r"(?:(?i:flat|apt|apartment|unit|suite|ste|room|floor)\.?\s{0,3}#?\d{1,5}[A-Za-z]?,?"
-         r"\s{1,3})")
+_EN_SUFFIX = (
+    r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|"
+    r"place|pl|terrace|terr|ter|close|crescent|cres|square|sq|parkway|pkwy|highway|"
+    r"hwy|circle|cir|trail|trl|row|gardens|grove|mews|hill|walk|alley|expressway|"
+    r"freeway|pike|plaza|loop|path|marg|nagar|broadway|quay|wharf|rise|green|park)"
+)
+_UNIT = (
+    r"(?:(?i:flat|apt|apartment|unit|suite|ste|room|floor)\.?\s{0,3}#?\d{1,5}[A-Za-z]?,?"
+    r"\s{1,3})"
+)
 _NAME_WORD = r"[A-Z0-9ÄÖÜÉ][\w'\u2019.-]{0,30}"
 _TAIL = rf"(?:,\s{{0,3}}{_NAME_WORD}(?:\s{{1,3}}{_NAME_WORD}){{0,3}}){{0,4}}"
-EN_ADDRESS = (rf"(?<![\w.,/-]){_UNIT}?\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s{{1,3}}"
-              rf"(?:{_NAME_WORD}\s{{1,3}}){{1,4}}{_EN_SUFFIX}\b\.?")
+EN_ADDRESS = (
+    rf"(?<![\w.,/-]){_UNIT}?\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s{{1,3}}"
+    rf"(?:{_NAME_WORD}\s{{1,3}}){{1,4}}{_EN_SUFFIX}\b\.?"
+)
 _DE_SUFFIX = r"(?i:straße|strasse|str\.|weg|platz|allee|gasse|damm|ufer|chaussee|steig|pfad)"
-DE_ADDRESS = (rf"(?<![\w-])(?:[A-ZÄÖÜ][\wäöüß.-]{{1,40}}?{_DE_SUFFIX}|[A-ZÄÖÜ][\wäöüß.-]{{1,30}}"
-              rf"\s{{1,3}}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Damm|Ufer))"
-              r"\s{0,3}\d{1,4}\s?[a-z]?(?![\w.,]\d|\w)")
+DE_ADDRESS = (
+    rf"(?<![\w-])(?:[A-ZÄÖÜ][\wäöüß.-]{{1,40}}?{_DE_SUFFIX}|[A-ZÄÖÜ][\wäöüß.-]{{1,30}}"
+    rf"\s{{1,3}}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Damm|Ufer))"
+    r"\s{0,3}\d{1,4}\s?[a-z]?(?![\w.,]\d|\w)"
+)
 _FR_WAY = r"(?i:rue|avenue|av\.|boulevard|bd|place|impasse|allée|allee|chemin|quai|cours|route)"
-FR_ADDRESS = (rf"(?<![\w.,/-])\d{{1,4}}(?:\s?(?i:bis|ter))?,?\s{{1,3}}{_FR_WAY}"
-              r"(?:\s{1,3}(?:de|du|des|la|le|les|l'|d'|[A-ZÉÈÀ][\w'\u2019-]{0,30})){1,5}")
-_ES_WAY = (r"(?i:calle|c/|avenida|avda\.|paseo|plaza|carrera|camino|ronda|via|viale|piazza|"
-           r"corso|rua)")
-ES_ADDRESS = (rf"(?<![\w-]){_ES_WAY}\s{{1,3}}(?:(?i:de|del|la|las|los|el|di|della)\s{{1,3}}){{0,2}}"
-              r"[A-ZÁÉÍÓÚÑ][\w'\u2019-]{1,30}(?:\s{1,3}[A-ZÁÉÍÓÚÑ][\w'\u2019-]{1,30}){0,3},?\s{1,3}"
-              r"(?:(?i:n[º°o])\.?\s{0,2})?\d{1,4}(?!\w)")
+FR_ADDRESS = (
+    rf"(?<![\w.,/-])\d{{1,4}}(?:\s?(?i:bis|ter))?,?\s{{1,3}}{_FR_WAY}"
+    r"(?:\s{1,3}(?:de|du|des|la|le|les|l'|d'|[A-ZÉÈÀ][\w'\u2019-]{0,30})){1,5}"
+)
+_ES_WAY = (
+    r"(?i:calle|c/|avenida|avda\.|paseo|plaza|carrera|camino|ronda|via|viale|piazza|"
+    r"corso|rua)"
+)
+ES_ADDRESS = (
+    rf"(?<![\w-]){_ES_WAY}\s{{1,3}}(?:(?i:de|del|la|las|los|el|di|della)\s{{1,3}}){{0,2}}"
+    r"[A-ZÁÉÍÓÚÑ][\w'\u2019-]{1,30}(?:\s{1,3}[A-ZÁÉÍÓÚÑ][\w'\u2019-]{1,30}){0,3},?\s{1,3}"
+    r"(?:(?i:n[º°o])\.?\s{0,2})?\d{1,4}(?!\w)"
+)
 PO_BOX = r"(?<!\w)(?i:p\.?\s?o\.?\s?box|postfach|apartado(?: de correos)?)\s{1,3}\d{1,8}(?!\w)"
 
 
 def street_address() -> RuleRecognizer:
     rules = [
         Rule("en", EN_ADDRESS + _TAIL, 0.6),
-        Rule("en_value", rf"(?i:{_UNIT}?\d{{1,5}}[a-z]?,?\s{{1,3}}(?:[\w'.-]{{1,30}}\s{{1,3}})"
-                         rf"{{1,4}}{_EN_SUFFIX}\b\.?)[^\n]{{0,150}}", 0.4, whole_value=True),
+        Rule(
+            "en_value",
+            rf"(?i:{_UNIT}?\d{{1,5}}[a-z]?,?\s{{1,3}}(?:[\w'.-]{{1,30}}\s{{1,3}})"
+            rf"{{1,4}}{_EN_SUFFIX}\b\.?)[^\n]{{0,150}}",
+            0.4,
+            whole_value=True,
+        ),
         Rule("de", DE_ADDRESS + _TAIL, 0.6),
         Rule("fr", FR_ADDRESS + _TAIL, 0.6),
         Rule("es", ES_ADDRESS + _TAIL, 0.6),
         Rule("po_box", PO_BOX, 0.5),
+        # Shapes a cell of an address column takes; only the column name lifts them.
+        Rule(
+            "numbered_value",
+            rf"{_UNIT}?\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s{{1,3}}"
+            r"[^\W\d_][\w'.-]{0,30}(?:,?\s{1,3}[\w'.#-]{1,30}){0,7}",
+            0.05,
+            whole_value=True,
+        ),
+        Rule(
+            "unit_value",
+            r"(?i:flat|apt|apartment|unit|suite|studio|room)\.?\s{0,3}#?"
+            r"\d{1,5}[A-Za-z]?",
+            0.05,
+            whole_value=True,
+        ),
     ]
-    context = ["address", "addresses", "street", "addr", "anschrift", "strasse", "adresse",
-               "direccion", "domicilio", "indirizzo", "endereco", "residence", "lives",
-               "living", "located", "home", "shipping", "billing", "mailing", "delivery",
-               "wohnort", "wohnhaft", "address line", "street address"]
+    context = [
+        "address",
+        "addresses",
+        "street",
+        "addr",
+        "anschrift",
+        "strasse",
+        "adresse",
+        "direccion",
+        "domicilio",
+        "indirizzo",
+        "endereco",
+        "residence",
+        "lives",
+        "living",
+        "located",
+        "home",
+        "shipping",
+        "billing",
+        "mailing",
+        "delivery",
+        "wohnort",
+        "wohnhaft",
+        "address line",
+        "street address",
+    ]
     return RuleRecognizer("STREET_ADDRESS", rules, context, flags=regex.MULTILINE)
 
 
-def all_location_recognizers() -> list[RuleRecognizer]:
-    return [geo_coordinate(), postal_code(), street_address()]
+def coarse_location() -> RuleRecognizer:
+    """A cell of a city/region/country column: place-name shapes and region codes.
 
+    NER finds places in text; in a table a bare ``Springfield`` or ``KY`` is a place only
+    because the column says so, so these rules score 0.05 until the name lifts them.
+    """
+    rules = [
+        Rule(
+            "place_name",
+            r"[^\W\d_][\w'\u2019.-]{1,30}(?:[ -][^\W\d_][\w'\u2019.-]{0,30}){0,3}",
+            0.05,
+            whole_value=True,
+        ),
+        Rule("region_code", r"(?-i:[A-Z]{2,3})", 0.05, whole_value=True),
+    ]
+    context = [
+        "city",
+        "town",
+        "village",
+        "state",
+        "country",
+        "region",
+        "county",
+        "province",
+        "district",
+        "municipality",
+        "locality",
+        "residence",
+        "hometown",
+        "birthplace",
+        "stadt",
+        "ort",
+        "wohnort",
+        "land",
+        "bundesland",
+        "ville",
+        "pays",
+        "ciudad",
+        "pais",
+        "provincia",
+        "citta",
+        "paese",
+        "cidade",
+    ]
+    return RuleRecognizer("LOCATION", rules, context)
+
+
+def all_location_recognizers() -> list[RuleRecognizer]:
+    return [geo_coordinate(), postal_code(), street_address(), coarse_location()]

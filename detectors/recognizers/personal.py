@@ -8,19 +8,68 @@ import re
 from piiscan.detectors.recognizers.base import Rule, RuleRecognizer
 
 MONTHS = {
-    "jan": 1, "january": 1, "januar": 1, "janvier": 1, "enero": 1, "jän": 1,
-    "feb": 2, "february": 2, "februar": 2, "février": 2, "fevrier": 2, "febrero": 2,
-    "mar": 3, "march": 3, "märz": 3, "maerz": 3, "mars": 3, "marzo": 3,
-    "apr": 4, "april": 4, "avril": 4, "abril": 4,
-    "may": 5, "mai": 5, "mayo": 5,
-    "jun": 6, "june": 6, "juni": 6, "juin": 6, "junio": 6,
-    "jul": 7, "july": 7, "juli": 7, "juillet": 7, "julio": 7,
-    "aug": 8, "august": 8, "août": 8, "aout": 8, "agosto": 8,
-    "sep": 9, "sept": 9, "september": 9, "septembre": 9, "septiembre": 9,
-    "oct": 10, "october": 10, "okt": 10, "oktober": 10, "octobre": 10, "octubre": 10,
-    "nov": 11, "november": 11, "novembre": 11, "noviembre": 11,
-    "dec": 12, "december": 12, "dez": 12, "dezember": 12, "décembre": 12,
-    "decembre": 12, "diciembre": 12,
+    "jan": 1,
+    "january": 1,
+    "januar": 1,
+    "janvier": 1,
+    "enero": 1,
+    "jän": 1,
+    "feb": 2,
+    "february": 2,
+    "februar": 2,
+    "février": 2,
+    "fevrier": 2,
+    "febrero": 2,
+    "mar": 3,
+    "march": 3,
+    "märz": 3,
+    "maerz": 3,
+    "mars": 3,
+    "marzo": 3,
+    "apr": 4,
+    "april": 4,
+    "avril": 4,
+    "abril": 4,
+    "may": 5,
+    "mai": 5,
+    "mayo": 5,
+    "jun": 6,
+    "june": 6,
+    "juni": 6,
+    "juin": 6,
+    "junio": 6,
+    "jul": 7,
+    "july": 7,
+    "juli": 7,
+    "juillet": 7,
+    "julio": 7,
+    "aug": 8,
+    "august": 8,
+    "août": 8,
+    "aout": 8,
+    "agosto": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "septembre": 9,
+    "septiembre": 9,
+    "oct": 10,
+    "october": 10,
+    "okt": 10,
+    "oktober": 10,
+    "octobre": 10,
+    "octubre": 10,
+    "nov": 11,
+    "november": 11,
+    "novembre": 11,
+    "noviembre": 11,
+    "dec": 12,
+    "december": 12,
+    "dez": 12,
+    "dezember": 12,
+    "décembre": 12,
+    "decembre": 12,
+    "diciembre": 12,
 }
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:19|20)\d{2}"
@@ -31,18 +80,48 @@ _NO_TIME = r"(?!\w|:\d|[.,]\d|\s{1,3}\d{1,2}:\d|[+-]\d)"
 _START = r"(?<![\w./:-])"
 
 DATE_RULES = [
-    Rule("iso", rf"{_START}{_YEAR}([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
-                rf"{_MIDNIGHT}{_NO_TIME}", 0.3),
-    Rule("numeric", rf"{_START}(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\1"
-                    rf"{_YEAR}{_MIDNIGHT}{_NO_TIME}", 0.3),
-    Rule("day_month_name", rf"{_START}{_DAY}(?:\s{{1,3}}of)?[\s-]{{1,3}}{_MONTH},?[\s-]{{1,3}}"
-                           rf"{_YEAR}{_NO_TIME}", 0.3),
+    Rule(
+        "iso",
+        rf"{_START}{_YEAR}([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
+        rf"{_MIDNIGHT}{_NO_TIME}",
+        0.3,
+    ),
+    Rule(
+        "numeric",
+        rf"{_START}(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\1"
+        rf"{_YEAR}{_MIDNIGHT}{_NO_TIME}",
+        0.3,
+    ),
+    Rule(
+        "day_month_name",
+        rf"{_START}{_DAY}(?:\s{{1,3}}of)?[\s-]{{1,3}}{_MONTH},?[\s-]{{1,3}}"
+        rf"{_YEAR}{_NO_TIME}",
+        0.3,
+    ),
     Rule("month_name_day", rf"{_START}{_MONTH}\s{{1,3}}{_DAY},?\s{{1,3}}{_YEAR}{_NO_TIME}", 0.3),
 ]
 BIRTH_CONTEXT = [
-    "birth", "born", "dob", "birthday", "birthdate", "birthdates", "bday", "date of birth",
-    "d o b", "geburtsdatum", "geburtstag", "geboren", "geb", "naissance", "nee",
-    "nacimiento", "nacido", "nacida", "nascita", "geboortedatum", "nascimento",
+    "birth",
+    "born",
+    "dob",
+    "birthday",
+    "birthdate",
+    "birthdates",
+    "bday",
+    "date of birth",
+    "d o b",
+    "geburtsdatum",
+    "geburtstag",
+    "geboren",
+    "geb",
+    "naissance",
+    "nee",
+    "nacimiento",
+    "nacido",
+    "nacida",
+    "nascita",
+    "geboortedatum",
+    "nascimento",
 ]
 
 
@@ -93,17 +172,54 @@ def _age_ok(text: str) -> bool:
 def age() -> RuleRecognizer:
     years = r"(?:years?|yrs?\.?|y/o|yo|jahre|jährig|ans|años|anni)"
     rules = [
-        Rule("integer_value", r"\d{1,3}", 0.05, whole_value=True, validate=_age_ok),
-        Rule("years_value", rf"\d{{1,3}}\s{{0,3}}{years}", 0.3, whole_value=True,
-             validate=_age_ok),
-        Rule("years_old", r"(?<![\w.,])(?P<n>\d{1,3})[\s-]{0,3}(?:years?|yrs?)[\s-]{1,3}"
-                          r"(?:old|of age)\b", 0.6, group="n", validate=_age_ok),
-        Rule("aged", r"\b(?:aged|age|ages|alter|edad|âge|age de|âgée? de|im alter von)"
-                     r"\s{0,3}[:=]?\s{0,3}(?P<n>\d{1,3})(?![\w.,]\d|\w)", 0.6, group="n",
-             validate=_age_ok),
-        Rule("other_languages", r"(?<![\w.,])(?P<n>\d{1,3})\s{1,3}(?:jahre alt|ans|años|anni)\b",
-             0.4, group="n", validate=_age_ok),
+        Rule("integer_value", r"\d{1,3}(?:\.\d{1,2})?", 0.05, whole_value=True, validate=_age_ok),
+        # an age band: "25 to 39", "25-34", "65 and older", "65+", "under 18"
+        Rule(
+            "band_value",
+            r"(?:\d{1,3}\s{0,3}(?:-|\u2013|to|bis|a)\s{0,3}\d{1,3}"
+            r"|\d{1,3}\s{0,3}(?:\+|and (?:older|over|above|up)|or (?:older|more))"
+            r"|(?:under|over|below|above|unter|über)\s{1,3}\d{1,3})",
+            0.05,
+            whole_value=True,
+            validate=_age_ok,
+        ),
+        Rule("years_value", rf"\d{{1,3}}\s{{0,3}}{years}", 0.3, whole_value=True, validate=_age_ok),
+        Rule(
+            "years_old",
+            r"(?<![\w.,])(?P<n>\d{1,3})[\s-]{0,3}(?:years?|yrs?)[\s-]{1,3}"
+            r"(?:old|of age)\b",
+            0.6,
+            group="n",
+            validate=_age_ok,
+        ),
+        Rule(
+            "aged",
+            r"\b(?:aged|age|ages|alter|edad|âge|age de|âgée? de|im alter von)"
+            r"\s{0,3}[:=]?\s{0,3}(?P<n>\d{1,3})(?![\w.,]\d|\w)",
+            0.6,
+            group="n",
+            validate=_age_ok,
+        ),
+        Rule(
+            "other_languages",
+            r"(?<![\w.,])(?P<n>\d{1,3})\s{1,3}(?:jahre alt|ans|años|anni)\b",
+            0.4,
+            group="n",
+            validate=_age_ok,
+        ),
     ]
-    context = ["age", "ages", "aged", "years old", "alter", "lebensalter", "edad", "âge",
-               "leeftijd", "idade", "age years", "age group"]
+    context = [
+        "age",
+        "ages",
+        "aged",
+        "years old",
+        "alter",
+        "lebensalter",
+        "edad",
+        "âge",
+        "leeftijd",
+        "idade",
+        "age years",
+        "age group",
+    ]
     return RuleRecognizer("AGE", rules, context)

@@ -27,19 +27,60 @@ def _bare_amount_ok(text: str) -> bool:
 
 def salary() -> RuleRecognizer:
     rules = [
-        Rule("currency_before", rf"(?<![\w.,]){_CURRENCY}\s?(?:{_AMOUNT})(?:\s?[kKmM](?!\w))?"
-                                r"(?![\d])", 0.3),
-        Rule("currency_after", rf"(?<![\w.,])(?:{_AMOUNT})(?:\s?[kKmM])?\s?"
-                               rf"(?:{_CURRENCY}|{_CURRENCY_WORD})(?!\w)", 0.3),
+        Rule(
+            "currency_before",
+            rf"(?<![\w.,]){_CURRENCY}\s?(?:{_AMOUNT})(?:\s?[kKmM](?!\w))?"
+            r"(?![\d])",
+            0.3,
+        ),
+        Rule(
+            "currency_after",
+            rf"(?<![\w.,])(?:{_AMOUNT})(?:\s?[kKmM])?\s?"
+            rf"(?:{_CURRENCY}|{_CURRENCY_WORD})(?!\w)",
+            0.3,
+        ),
         Rule("thousands_k", r"(?<![\w.,])\d{2,3}(?:\.\d)?\s?[kK](?!\w)", 0.1),
-        Rule("bare_value", r"\d{1,3}(?:[,.' ]\d{3}){1,2}(?:[.,]\d{1,2})?|\d{4,8}(?:[.,]\d{1,2})?",
-             0.05, whole_value=True, validate=_bare_amount_ok),
+        Rule(
+            "bare_value",
+            r"\d{1,3}(?:[,.' ]\d{3}){1,2}(?:[.,]\d{1,2})?|\d{4,8}(?:[.,]\d{1,2})?",
+            0.05,
+            whole_value=True,
+            validate=_bare_amount_ok,
+        ),
     ]
-    context = ["salary", "salaries", "wage", "wages", "pay", "payroll", "paid", "income",
-               "compensation", "remuneration", "earnings", "earns", "earning", "bonus",
-               "annual salary", "base pay", "per annum", "ctc", "gehalt", "lohn",
-               "einkommen", "verdienst", "bruttogehalt", "salaire", "remuneration", "salario",
-               "sueldo", "ingresos", "stipendio", "retribuzione", "salaris"]
+    context = [
+        "salary",
+        "salaries",
+        "wage",
+        "wages",
+        "pay",
+        "payroll",
+        "paid",
+        "income",
+        "compensation",
+        "remuneration",
+        "earnings",
+        "earns",
+        "earning",
+        "bonus",
+        "annual salary",
+        "base pay",
+        "per annum",
+        "ctc",
+        "gehalt",
+        "lohn",
+        "einkommen",
+        "verdienst",
+        "bruttogehalt",
+        "salaire",
+        "remuneration",
+        "salario",
+        "sueldo",
+        "ingresos",
+        "stipendio",
+        "retribuzione",
+        "salaris",
+    ]
     return RuleRecognizer("SALARY", rules, context)
 
 
@@ -53,32 +94,74 @@ def job_title() -> RuleRecognizer:
     heads = term_alternation(vocab["heads"])
     head_of = r"(?:head|director|vp|vice president|manager) of\s{1,3}[A-Za-z&]{2,30}"
     rules = [
-        Rule("title", rf"{WORD_START}(?:{modifiers}\s{{1,3}}){{0,2}}(?:{head_of}|{titles})"
-                      rf"{WORD_END}", 0.4),
-        Rule("compound", rf"(?<![\w-])(?!{_DETERMINERS}\s)(?-i:(?:[A-Z][a-z]{{1,20}}\s{{1,3}})"
-                         rf"{{1,2}}){heads}"
-                         rf"{WORD_END}", 0.4),
+        Rule(
+            "title",
+            rf"{WORD_START}(?:{modifiers}\s{{1,3}}){{0,2}}(?:{head_of}|{titles})"
+            rf"{WORD_END}",
+            0.4,
+        ),
+        Rule(
+            "compound",
+            rf"(?<![\w-])(?!{_DETERMINERS}\s)(?-i:(?:[A-Z][a-z]{{1,20}}\s{{1,3}})"
+            rf"{{1,2}}){heads}"
+            rf"{WORD_END}",
+            0.4,
+        ),
     ]
-    context = ["job", "jobs", "job title", "jobtitle", "title", "position", "role",
-               "occupation", "designation", "profession", "beruf", "berufsbezeichnung",
-               "stellenbezeichnung", "taetigkeit", "poste", "metier", "profession", "puesto",
-               "cargo", "ocupacion", "professione", "mansione", "functie", "works", "worked",
-               "employed", "employment", "hired"]
+    context = [
+        "job",
+        "jobs",
+        "job title",
+        "jobtitle",
+        "title",
+        "position",
+        "role",
+        "occupation",
+        "designation",
+        "profession",
+        "beruf",
+        "berufsbezeichnung",
+        "stellenbezeichnung",
+        "taetigkeit",
+        "poste",
+        "metier",
+        "profession",
+        "puesto",
+        "cargo",
+        "ocupacion",
+        "professione",
+        "mansione",
+        "functie",
+        "works",
+        "worked",
+        "employed",
+        "employment",
+        "hired",
+    ]
     return RuleRecognizer("JOB_TITLE", rules, context)
 
 
 _CAP = r"[A-ZÄÖÜÉ][\w'&.-]{1,30}"
-_INSTITUTION_AFTER = (r"(?-i:(?:" + _CAP + r"\s{1,3}){1,4}(?:University|College|High School|"
-                      r"Secondary School|Grammar School|Institute of Technology|Polytechnic|"
-                      r"Academy|Community College|Business School|Law School|Medical School))")
-_INSTITUTION_BEFORE = (r"(?-i:(?:Technische Universität|University|Universität|Université|"
-                       r"Universidad|Università|Universiteit|Hochschule|Fachhochschule|École|"
-                       r"Escuela|Instituto|Institut|College|Gymnasium|Lycée)"
-                       r"\s{1,3}(?:(?:of|de|di|des|del|für|zu|de la|d')\s{0,3})?"
-                       + _CAP + r"(?:\s{1,3}" + _CAP + r"){0,3})")
-_NAMED_DEGREE = (r"(?-i:(?:Bachelor|Master|Doctor|Associate)(?:'s)?\s{1,3}(?:of|in)\s{1,3}"
-                 r"[A-Z][\w&-]{1,30}(?:\s{1,3}(?:[A-Z][\w&-]{1,30}|and|&)){0,3}"
-                 r"(?:\s{1,3}in\s{1,3}[A-Z][\w&-]{1,30}(?:\s{1,3}[A-Z][\w&-]{1,30}){0,2})?)")
+_INSTITUTION_AFTER = (
+    r"(?-i:(?:" + _CAP + r"\s{1,3}){1,4}(?:University|College|High School|"
+    r"Secondary School|Grammar School|Institute of Technology|Polytechnic|"
+    r"Academy|Community College|Business School|Law School|Medical School))"
+)
+_INSTITUTION_BEFORE = (
+    r"(?-i:(?:Technische Universität|University|Universität|Université|"
+    r"Universidad|Università|Universiteit|Hochschule|Fachhochschule|École|"
+    r"Escuela|Instituto|Institut|College|Gymnasium|Lycée)"
+    r"\s{1,3}(?:(?:of|de|di|des|del|für|zu|de la|d')\s{0,3})?"
+    + _CAP
+    + r"(?:\s{1,3}"
+    + _CAP
+    + r"){0,3})"
+)
+_NAMED_DEGREE = (
+    r"(?-i:(?:Bachelor|Master|Doctor|Associate)(?:'s)?\s{1,3}(?:of|in)\s{1,3}"
+    r"[A-Z][\w&-]{1,30}(?:\s{1,3}(?:[A-Z][\w&-]{1,30}|and|&)){0,3}"
+    r"(?:\s{1,3}in\s{1,3}[A-Z][\w&-]{1,30}(?:\s{1,3}[A-Z][\w&-]{1,30}){0,2})?)"
+)
 
 
 def education() -> RuleRecognizer:
@@ -86,17 +169,51 @@ def education() -> RuleRecognizer:
     rules = [
         Rule("degree", term_regex(vocab["degrees"]), 0.4),
         Rule("named_degree", rf"(?<![\w-]){_NAMED_DEGREE}(?![\w-])", 0.5),
-        Rule("institution", rf"(?<![\w-])(?:{_INSTITUTION_BEFORE}|{_INSTITUTION_AFTER})"
-                            r"(?![\w-])", 0.4),
+        Rule(
+            "institution",
+            rf"(?<![\w-])(?:{_INSTITUTION_BEFORE}|{_INSTITUTION_AFTER})"
+            r"(?![\w-])",
+            0.4,
+        ),
         Rule("weak_value", term_regex(vocab["weak"]), 0.1, whole_value=True),
     ]
-    context = ["education", "educational", "degree", "degrees", "school", "university",
-               "college", "qualification", "qualifications", "diploma", "graduated",
-               "graduate", "alumni", "alumnus", "studied", "studies", "major", "gpa",
-               "academic", "highest degree", "bildung", "abschluss", "ausbildung",
-               "schulabschluss", "studium", "hochschulabschluss", "diplome", "formation",
-               "etudes", "estudios", "titulo", "titulacion", "istruzione", "laurea",
-               "opleiding"]
+    context = [
+        "education",
+        "educational",
+        "degree",
+        "degrees",
+        "school",
+        "university",
+        "college",
+        "qualification",
+        "qualifications",
+        "diploma",
+        "graduated",
+        "graduate",
+        "alumni",
+        "alumnus",
+        "studied",
+        "studies",
+        "major",
+        "gpa",
+        "academic",
+        "highest degree",
+        "bildung",
+        "abschluss",
+        "ausbildung",
+        "schulabschluss",
+        "studium",
+        "hochschulabschluss",
+        "diplome",
+        "formation",
+        "etudes",
+        "estudios",
+        "titulo",
+        "titulacion",
+        "istruzione",
+        "laurea",
+        "opleiding",
+    ]
     return RuleRecognizer("EDUCATION", rules, context)
 
 

@@ -1,0 +1,222 @@
+"""Cross-recognizer clean-up of Presidio results for one value.
+
+Presidio resolves overlaps only within one entity type. These rules resolve them across
+types, and adjust scores where a table cell tells more than free text would:
+
+* a span inside a larger span of another type that scores at least as high, or inside
+  a composite identifier (user agent, URL, e-mail address, street address), is part of
+  that identifier, not a second finding (the ``PERSON`` inside a user agent);
+* a bare-digit national id (NHS, Aadhaar, bank account…) that is also a valid phone
+  number and has no supporting context word is a phone number;
+* a phone number written with separators or a ``+`` prefix is itself good evidence;
+* in a table cell, NER's ``PERSON`` is weak on its own (capitalised product names
+  look like names to a small model) and is corroborated by a name lexicon; a cell of a
+  column whose name says "surname" only has to be name-shaped;
+* in free text, a one-word NER ``PERSON`` ("Cache warmed manually…") needs the lexicon.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from presidio_analyzer import RecognizerResult
+
+NER_RECOGNIZER = "SpacyRecognizer"
+COMPOSITE_TYPES = frozenset({"USER_AGENT", "URL", "EMAIL_ADDRESS", "STREET_ADDRESS", "CREDENTIAL"})
+PHONE_LOOKALIKE_IDS = frozenset(
+    {
+        "UK_NHS",
+        "IN_AADHAAR",
+        "US_BANK_NUMBER",
+        "US_DRIVER_LICENSE",
+        "US_PASSPORT",
+        "IN_PASSPORT",
+        "US_ITIN",
+        "DE_TAX_ID",
+        "MEDICAL_LICENSE",
+    }
+)
+# Words that, shortly before a number, say which id it is.
+ID_CONTEXT = {
+    "UK_NHS": ("nhs", "health service", "patient"),
+    "IN_AADHAAR": ("aadhaar", "aadhar", "uidai", "uid"),
+    "US_BANK_NUMBER": ("account", "acct", "bank"),
+    "US_DRIVER_LICENSE": ("license", "licence", "driver", "dl"),
+    "US_PASSPORT": ("passport",),
+    "IN_PASSPORT": ("passport",),
+    "US_ITIN": ("itin", "taxpayer"),
+    "DE_TAX_ID": ("steuer", "tax", "idnr", "identifikationsnummer"),
+    "MEDICAL_LICENSE": ("dea", "medical license", "licence"),
+}
+CONTEXT_WINDOW = 60
+FORMATTED_PHONE_SCORE = 0.55
+CELL_NER_PERSON_SCORE = 0.3
+NAME_SHAPE_SCORE = 0.4
+LEXICON_CORROBORATED = 0.45
+_PHONE_SEPARATORS = re.compile(r"[\s().-]")
+
+NameScorer = Callable[[str], float]
+ShapeTest = Callable[[str], bool]
+
+
+def recognizer_of(result: RecognizerResult) -> str:
+    return (result.recognition_metadata or {}).get("recognizer_name", "")
+
+
+def _has_context(result: RecognizerResult) -> bool:
+    explanation = result.analysis_explanation
+    return bool(explanation and explanation.supportive_context_word)
+
+
+def _inside(inner: RecognizerResult, outer: RecognizerResult) -> bool:
+    return (
+        outer is not inner
+        and outer.start <= inner.start
+        and inner.end <= outer.end
+        and (outer.end - outer.start) > (inner.end - inner.start)
+    )
+
+
+def _overlaps(a: RecognizerResult, b: RecognizerResult) -> bool:
+    return a is not b and a.start < b.end and b.start < a.end
+
+
+def drop_contained(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """Drop spans that are parts of a larger span of another type.
+
+    Against a composite identifier, overlapping is enough (a name-like token straddling
+    the end of a user agent is still part of it).
+    """
+    kept = []
+    for r in results:
+        swallowed = any(
+            o.entity_type != r.entity_type
+            and (
+                (
+                    o.entity_type in COMPOSITE_TYPES
+                    and r.entity_type not in COMPOSITE_TYPES
+                    and _overlaps(r, o)
+                    and o.end - o.start > r.end - r.start
+                )
+                or (_inside(r, o) and o.score >= r.score)
+            )
+            for o in results
+        )
+        if not swallowed:
+            kept.append(r)
+    return kept
+
+
+def _context_before(text: str, result: RecognizerResult) -> bool:
+    window = text[max(0, result.start - CONTEXT_WINDOW) : result.start].lower()
+    words = ID_CONTEXT.get(result.entity_type, ())
+    return any(re.search(rf"\b{re.escape(w)}", window) for w in words)
+
+
+def drop_phone_lookalikes(
+    text: str, results: Sequence[RecognizerResult], hinted: frozenset[str] = frozenset()
+) -> list[RecognizerResult]:
+    """Numeric ids that coincide with a phone number need context to stay ids.
+
+    Context is the column name (``hinted``), Presidio's context lift, or an id word
+    shortly before the number in the text.
+    """
+    phones = [r for r in results if r.entity_type == "PHONE_NUMBER"]
+    if not phones:
+        return list(results)
+    return [
+        r
+        for r in results
+        if r.entity_type not in PHONE_LOOKALIKE_IDS
+        or r.entity_type in hinted
+        or _has_context(r)
+        or _context_before(text, r)
+        or not any(p.start < r.end and r.start < p.end for p in phones)
+    ]
+
+
+def lift_formatted_phones(text: str, results: Sequence[RecognizerResult]) -> None:
+    """A validated phone number written as one (``+44 20 7946 0018``, ``(212) 555-0143``)."""
+    for r in results:
+        if r.entity_type != "PHONE_NUMBER" or r.score >= FORMATTED_PHONE_SCORE:
+            continue
+        raw = text[r.start : r.end]
+        if raw.startswith(("+", "(")) or len(_PHONE_SEPARATORS.findall(raw)) >= 2:
+            r.score = FORMATTED_PHONE_SCORE
+
+
+def _is_ner_person(r: RecognizerResult) -> bool:
+    return r.entity_type == "PERSON" and recognizer_of(r) == NER_RECOGNIZER
+
+
+def _whole_value(text: str, score: float, source: str) -> RecognizerResult:
+    stripped = text.strip()
+    start = text.find(stripped) if stripped else 0
+    metadata = {"recognizer_name": source}
+    return RecognizerResult("PERSON", start, start + len(stripped), score, None, metadata)
+
+
+def score_cell_person(
+    text: str,
+    results: list[RecognizerResult],
+    name_score: NameScorer,
+    name_shaped: ShapeTest | None = None,
+) -> list[RecognizerResult]:
+    """In a table cell, PERSON comes from the name lexicon, corroborated by NER.
+
+    ``name_shaped`` is given when the column name is a strong person-name hint: then a
+    name-shaped cell of unknown names still counts (at ``NAME_SHAPE_SCORE``).
+    """
+    ner_person = [r for r in results if _is_ner_person(r)]
+    others = [r for r in results if not _is_ner_person(r)]
+    lexicon = name_score(text)
+    if lexicon >= LEXICON_CORROBORATED and ner_person:
+        lexicon = min(1.0, lexicon + 0.15)
+    if name_shaped is not None and lexicon < NAME_SHAPE_SCORE and name_shaped(text):
+        lexicon = NAME_SHAPE_SCORE
+    if lexicon > 0:
+        others.append(_whole_value(text, lexicon, "NameLexicon"))
+        return others
+    for r in ner_person:
+        r.score = min(r.score, CELL_NER_PERSON_SCORE)
+        others.append(r)
+    return others
+
+
+def check_text_person(
+    text: str, results: list[RecognizerResult], name_score: NameScorer
+) -> list[RecognizerResult]:
+    """In free text, a one-word NER PERSON stays only when the lexicon knows the word."""
+    return [
+        r
+        for r in results
+        if not _is_ner_person(r)
+        or " " in text[r.start : r.end].strip()
+        or name_score(text[r.start : r.end]) > 0
+    ]
+
+
+def clean(
+    text: str,
+    results: list[RecognizerResult],
+    *,
+    cell: bool,
+    name_score: NameScorer | None = None,
+    name_shaped: ShapeTest | None = None,
+    hinted: frozenset[str] = frozenset(),
+) -> list[RecognizerResult]:
+    """Apply every rule; ``cell`` is True for a short table value, False for free text.
+
+    ``hinted`` holds the entity types the field name points to; ``name_shaped`` is set
+    when that name strongly says "a person's name". Without ``name_score`` (no lexicon)
+    NER's PERSON is kept as it is.
+    """
+    lift_formatted_phones(text, results)
+    if name_score is not None:
+        if cell:
+            results = score_cell_person(text, results, name_score, name_shaped)
+        else:
+            results = check_text_person(text, results, name_score)
+    results = drop_phone_lookalikes(text, results, hinted)
+    return drop_contained(results)

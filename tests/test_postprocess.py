@@ -1,0 +1,133 @@
+"""Cross-recognizer rules: composites swallow their parts, phones vs ids, PERSON in cells."""
+
+from __future__ import annotations
+
+import pytest
+from presidio_analyzer import RecognizerResult
+
+from piiscan.detectors.names import is_name_shaped, person_name_score
+from piiscan.detectors.postprocess import clean
+
+
+def result(entity: str, start: int, end: int, score: float, source: str = "X") -> RecognizerResult:
+    return RecognizerResult(
+        entity, start, end, score, recognition_metadata={"recognizer_name": source}
+    )
+
+
+def kinds(results: list[RecognizerResult]) -> set[tuple[str, float]]:
+    return {(r.entity_type, round(r.score, 2)) for r in results}
+
+
+UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36"
+
+
+@pytest.mark.parametrize(
+    ("text", "results", "cell", "hinted", "expected"),
+    [
+        # a name-like token overlapping a user agent is part of it
+        (
+            UA,
+            [result("USER_AGENT", 0, 50, 0.7), result("PERSON", 44, 58, 0.85, "SpacyRecognizer")],
+            False,
+            frozenset(),
+            {("USER_AGENT", 0.7)},
+        ),
+        # a URL inside an e-mail address is the address's domain
+        (
+            "write to jane@example.com",
+            [result("EMAIL_ADDRESS", 9, 25, 1.0), result("URL", 14, 25, 0.5)],
+            False,
+            frozenset(),
+            {("EMAIL_ADDRESS", 1.0)},
+        ),
+        # the city of a street address is part of the address
+        (
+            "12 Main Street, Springfield",
+            [result("STREET_ADDRESS", 0, 27, 0.6), result("LOCATION", 16, 27, 0.85)],
+            False,
+            frozenset(),
+            {("STREET_ADDRESS", 0.6)},
+        ),
+        # a contained span scoring higher than a non-composite container stays
+        (
+            "Jordan Springfield",
+            [result("PERSON", 0, 18, 0.5), result("LOCATION", 7, 18, 0.85)],
+            False,
+            frozenset(),
+            {("PERSON", 0.5), ("LOCATION", 0.85)},
+        ),
+        # a checksum-valid "NHS number" that is a phone number without context is a phone
+        (
+            "call 020 7946 0018",
+            [result("PHONE_NUMBER", 5, 18, 0.4), result("UK_NHS", 5, 18, 1.0)],
+            False,
+            frozenset(),
+            {("PHONE_NUMBER", 0.55)},
+        ),
+        # ... but stays an NHS number when the text or the column says so
+        (
+            "NHS number 943 476 5919",
+            [result("PHONE_NUMBER", 11, 23, 0.4), result("UK_NHS", 11, 23, 1.0)],
+            False,
+            frozenset(),
+            {("PHONE_NUMBER", 0.55), ("UK_NHS", 1.0)},
+        ),
+        (
+            "943 476 5919",
+            [result("PHONE_NUMBER", 0, 12, 0.4), result("UK_NHS", 0, 12, 1.0)],
+            True,
+            frozenset({"UK_NHS"}),
+            {("PHONE_NUMBER", 0.55), ("UK_NHS", 1.0)},
+        ),
+        # an unformatted number stays a weak phone
+        (
+            "2079460018",
+            [result("PHONE_NUMBER", 0, 10, 0.4)],
+            True,
+            frozenset(),
+            {("PHONE_NUMBER", 0.4)},
+        ),
+    ],
+)
+def test_cross_type_rules(text, results, cell, hinted, expected) -> None:
+    assert kinds(clean(text, results, cell=cell, hinted=hinted)) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "ner", "strong_hint", "expected"),
+    [
+        ("John Smith", True, False, 1.0),  # lexicon full name, corroborated by NER
+        ("John Smith", False, False, 0.85),
+        ("Copper Kettle", True, False, 0.3),  # NER alone is weak in a cell
+        ("Teresa Pillow", True, False, 0.3),  # a name next to a product noun
+        ("Rees Surgery", True, False, 0.3),  # an organisation
+        ("Zorbach", False, True, 0.4),  # unknown surname, but the column says "surname"
+        ("Zorbach", False, False, None),
+    ],
+)
+def test_person_in_table_cells(cell: str, ner: bool, strong_hint: bool, expected) -> None:
+    results = [result("PERSON", 0, len(cell), 0.85, "SpacyRecognizer")] if ner else []
+    cleaned = clean(
+        cell,
+        results,
+        cell=True,
+        name_score=person_name_score,
+        name_shaped=is_name_shaped if strong_hint else None,
+    )
+    scores = [r.score for r in cleaned if r.entity_type == "PERSON"]
+    assert (round(max(scores), 2) if scores else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "kept"),
+    [
+        ("Cache warmed manually, see the runbook.", (0, 5), False),
+        ("Please ask Emma about the refund.", (11, 15), True),
+        ("Ticket raised by Xochitl Quispe today.", (17, 31), True),  # two words: NER trusted
+    ],
+)
+def test_one_word_person_in_text_needs_the_lexicon(text: str, span, kept: bool) -> None:
+    results = [result("PERSON", *span, 0.85, "SpacyRecognizer")]
+    cleaned = clean(text, results, cell=False, name_score=person_name_score)
+    assert bool(cleaned) is kept
