@@ -162,18 +162,21 @@ def score_cell_person(
     results: list[RecognizerResult],
     name_score: NameScorer,
     name_shaped: ShapeTest | None = None,
+    strong: bool = False,
 ) -> list[RecognizerResult]:
     """In a table cell, PERSON comes from the name lexicon, corroborated by NER.
 
-    ``name_shaped`` is given when the column name is a strong person-name hint: then a
-    name-shaped cell of unknown names still counts (at ``NAME_SHAPE_SCORE``).
+    ``name_shaped`` is given when the column name points to a person's name: then a
+    name-shaped cell of unknown names still counts (at ``NAME_SHAPE_SCORE``) when NER
+    agrees, or on its own when the name is a ``strong`` hint (``surname``).
     """
     ner_person = [r for r in results if _is_ner_person(r)]
     others = [r for r in results if not _is_ner_person(r)]
     lexicon = name_score(text)
     if lexicon >= LEXICON_CORROBORATED and ner_person:
         lexicon = min(1.0, lexicon + 0.15)
-    if name_shaped is not None and lexicon < NAME_SHAPE_SCORE and name_shaped(text):
+    shape_counts = name_shaped is not None and (strong or bool(ner_person))
+    if shape_counts and lexicon < NAME_SHAPE_SCORE and name_shaped(text):
         lexicon = NAME_SHAPE_SCORE
     if lexicon > 0:
         others.append(_whole_value(text, lexicon, "NameLexicon"))
@@ -204,18 +207,19 @@ def clean(
     cell: bool,
     name_score: NameScorer | None = None,
     name_shaped: ShapeTest | None = None,
+    strong_name: bool = False,
     hinted: frozenset[str] = frozenset(),
 ) -> list[RecognizerResult]:
     """Apply every rule; ``cell`` is True for a short table value, False for free text.
 
     ``hinted`` holds the entity types the field name points to; ``name_shaped`` is set
-    when that name strongly says "a person's name". Without ``name_score`` (no lexicon)
-    NER's PERSON is kept as it is.
+    when that name says "a person's name" (``strong_name``: says it strongly). Without
+    ``name_score`` (no lexicon) NER's PERSON is kept as it is.
     """
     lift_formatted_phones(text, results)
     if name_score is not None:
         if cell:
-            results = score_cell_person(text, results, name_score, name_shaped)
+            results = score_cell_person(text, results, name_score, name_shaped, strong_name)
         else:
             results = check_text_person(text, results, name_score)
     results = drop_phone_lookalikes(text, results, hinted)

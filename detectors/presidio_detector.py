@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 _LETTER = re.compile(r"[^\W\d_]")
 NER_BATCH = 64
-STRONG_HINT = 0.8  # a column-name hint this strong lets name-shaped cells count as PERSON
+PERSON_HINT = 0.5  # a column named like this: name-shaped cells NER reads as PERSON count
+STRONG_HINT = 0.8  # a column named like this (surname): name-shaped cells count as PERSON
 
 # Presidio entity names folded into the policy's vocabulary.
 ENTITY_ALIASES = {
@@ -191,8 +192,9 @@ class PresidioDetector(Detector):
         context = context_words(field) if field else None
         hints = hints_for(field) if field else []
         hinted = frozenset(h.entity_type for h in hints)
-        strong_person = any(h.entity_type == "PERSON" and h.score >= STRONG_HINT for h in hints)
-        name_shaped = is_name_shaped if strong_person else None
+        person_hint = max((h.score for h in hints if h.entity_type == "PERSON"), default=0.0)
+        name_shaped = is_name_shaped if person_hint >= PERSON_HINT else None
+        strong_name = person_hint >= STRONG_HINT
         analyzer = self._engines.analyzer
         results: list[list[Span]] = []
         for text, art in zip(texts, self._artifacts(texts), strict=True):
@@ -204,6 +206,7 @@ class PresidioDetector(Detector):
                 cell=cell,
                 name_score=person_name_score,
                 name_shaped=name_shaped,
+                strong_name=strong_name,
                 hinted=hinted,
             )
             results.append(

@@ -264,6 +264,19 @@ def _share_threshold(acc: FieldAccumulator, entity: str) -> float:
     return HINTED_SHARE if entity in acc.hinted else VALUE_SHARE
 
 
+def _enough(acc: FieldAccumulator, entity: str, share: float, threshold: float) -> bool:
+    """Whether the matching share clears the threshold.
+
+    Free text is judged on cells. Structured values are judged on distinct values, with
+    the share of cells at least half the threshold: a frequent "Debit" read as a place
+    is not the column, and a frequent junk value ("H") does not hide a column of names.
+    """
+    if acc.mostly_free_text:
+        return share >= threshold
+    distinct = acc.matched_distinct[entity] / max(acc.distinct_analyzed, 1)
+    return share >= threshold / 2 and distinct >= threshold
+
+
 def judge_field(acc: FieldAccumulator) -> FieldResult:
     """Turn an accumulator into a verdict: entities, categories, level, status."""
     n = acc.examined
@@ -274,13 +287,8 @@ def judge_field(acc: FieldAccumulator) -> FieldResult:
             continue
         share = k / n
         threshold = _share_threshold(acc, entity)
-        if share < threshold or (k < 2 and n >= MIN_VALUES):
+        if (k < 2 and n >= MIN_VALUES) or not _enough(acc, entity, share, threshold):
             continue
-        if (
-            not acc.mostly_free_text
-            and acc.matched_distinct[entity] < threshold * acc.distinct_analyzed
-        ):
-            continue  # a few frequent values ("Debit" read as a place) are not the column
         low, high = wilson_interval(k, n)
         mean_score = acc.score_sum[entity] / k
         value_part = min(1.0, share / VALUE_SHARE) * mean_score

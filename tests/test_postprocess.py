@@ -95,25 +95,29 @@ def test_cross_type_rules(text, results, cell, hinted, expected) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cell", "ner", "strong_hint", "expected"),
+    ("cell", "ner", "hint", "expected"),
     [
         ("John Smith", True, False, 1.0),  # lexicon full name, corroborated by NER
         ("John Smith", False, False, 0.85),
         ("Copper Kettle", True, False, 0.3),  # NER alone is weak in a cell
         ("Teresa Pillow", True, False, 0.3),  # a name next to a product noun
         ("Rees Surgery", True, False, 0.3),  # an organisation
-        ("Zorbach", False, True, 0.4),  # unknown surname, but the column says "surname"
+        ("Zorbach", False, "strong", 0.4),  # unknown surname, but the column says "surname"
         ("Zorbach", False, False, None),
+        ("Andreasc Zorbach", True, "weak", 0.4),  # column "name", NER agrees, name-shaped
+        ("Andreasc Zorbach", False, "weak", None),  # column "name" alone is not enough
+        ("Walnut Kettle", True, "weak", 0.3),  # a product noun is not name-shaped
     ],
 )
-def test_person_in_table_cells(cell: str, ner: bool, strong_hint: bool, expected) -> None:
+def test_person_in_table_cells(cell: str, ner: bool, hint, expected) -> None:
     results = [result("PERSON", 0, len(cell), 0.85, "SpacyRecognizer")] if ner else []
     cleaned = clean(
         cell,
         results,
         cell=True,
         name_score=person_name_score,
-        name_shaped=is_name_shaped if strong_hint else None,
+        name_shaped=is_name_shaped if hint else None,
+        strong_name=hint == "strong",
     )
     scores = [r.score for r in cleaned if r.entity_type == "PERSON"]
     assert (round(max(scores), 2) if scores else None) == expected
