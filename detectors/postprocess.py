@@ -11,7 +11,8 @@ types, and adjust scores where a table cell tells more than free text would:
 * a phone number written with separators or a ``+`` prefix is itself good evidence;
 * in a table cell, NER's ``PERSON`` is weak on its own (capitalised product names
   look like names to a small model) and is corroborated by a name lexicon; a cell of a
-  column whose name says "surname" only has to be name-shaped;
+  column whose name says "surname" only has to be name-shaped; likewise ``LOCATION``
+  comes from a place gazetteer in a cell ("Debit" and "Visa" are no places);
 * in free text, a one-word NER ``PERSON`` ("Cache warmed manually…") needs the lexicon.
 """
 
@@ -52,6 +53,7 @@ ID_CONTEXT = {
 CONTEXT_WINDOW = 60
 FORMATTED_PHONE_SCORE = 0.55
 CELL_NER_PERSON_SCORE = 0.3
+CELL_NER_LOCATION_SCORE = 0.3
 NAME_SHAPE_SCORE = 0.4
 LEXICON_CORROBORATED = 0.45
 _PHONE_SEPARATORS = re.compile(r"[\s().-]")
@@ -150,11 +152,11 @@ def _is_ner_person(r: RecognizerResult) -> bool:
     return r.entity_type == "PERSON" and recognizer_of(r) == NER_RECOGNIZER
 
 
-def _whole_value(text: str, score: float, source: str) -> RecognizerResult:
+def _whole_value(text: str, score: float, source: str, entity: str = "PERSON") -> RecognizerResult:
     stripped = text.strip()
     start = text.find(stripped) if stripped else 0
     metadata = {"recognizer_name": source}
-    return RecognizerResult("PERSON", start, start + len(stripped), score, None, metadata)
+    return RecognizerResult(entity, start, start + len(stripped), score, None, metadata)
 
 
 def score_cell_person(
@@ -187,6 +189,31 @@ def score_cell_person(
     return others
 
 
+def _is_ner(r: RecognizerResult, entity: str) -> bool:
+    return r.entity_type == entity and recognizer_of(r) == NER_RECOGNIZER
+
+
+def score_cell_location(
+    text: str, results: list[RecognizerResult], place_score: NameScorer
+) -> list[RecognizerResult]:
+    """In a table cell, LOCATION comes from the place gazetteer, corroborated by NER.
+
+    NER alone reads categorical cells ("Debit", "Visa") as places; a gazetteer hit
+    ("Leeds", "DE") is a place even where NER is silent.
+    """
+    ner = [r for r in results if _is_ner(r, "LOCATION")]
+    others = [r for r in results if not _is_ner(r, "LOCATION")]
+    gazetteer = place_score(text)
+    if gazetteer > 0:
+        score = min(1.0, gazetteer + (0.1 if ner else 0.0))
+        others.append(_whole_value(text, score, "PlaceGazetteer", "LOCATION"))
+        return others
+    for r in ner:
+        r.score = min(r.score, CELL_NER_LOCATION_SCORE)
+        others.append(r)
+    return others
+
+
 def check_text_person(
     text: str, results: list[RecognizerResult], name_score: NameScorer
 ) -> list[RecognizerResult]:
@@ -209,6 +236,7 @@ def clean(
     name_shaped: ShapeTest | None = None,
     strong_name: bool = False,
     hinted: frozenset[str] = frozenset(),
+    place_score: NameScorer | None = None,
 ) -> list[RecognizerResult]:
     """Apply every rule; ``cell`` is True for a short table value, False for free text.
 
@@ -222,5 +250,7 @@ def clean(
             results = score_cell_person(text, results, name_score, name_shaped, strong_name)
         else:
             results = check_text_person(text, results, name_score)
+    if cell and place_score is not None:
+        results = score_cell_location(text, results, place_score)
     results = drop_phone_lookalikes(text, results, hinted)
     return drop_contained(results)

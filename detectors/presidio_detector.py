@@ -29,6 +29,7 @@ from piiscan.config import Config
 from piiscan.detectors.column_names import context_words, hints_for
 from piiscan.detectors.names import is_name_shaped, person_name_score
 from piiscan.detectors.nlp import ResolvedModel, resolve_model
+from piiscan.detectors.places import place_score
 from piiscan.detectors.postprocess import clean
 from piiscan.detectors.recognizers import custom_recognizers
 from piiscan.model import Hint, Span
@@ -207,6 +208,7 @@ class PresidioDetector(Detector):
                 name_score=person_name_score,
                 name_shaped=name_shaped,
                 strong_name=strong_name,
+                place_score=place_score,
                 hinted=hinted,
             )
             results.append(

@@ -135,3 +135,22 @@ def test_one_word_person_in_text_needs_the_lexicon(text: str, span, kept: bool) 
     results = [result("PERSON", *span, 0.85, "SpacyRecognizer")]
     cleaned = clean(text, results, cell=False, name_score=person_name_score)
     assert bool(cleaned) is kept
+
+
+@pytest.mark.parametrize(
+    ("cell", "ner", "expected"),
+    [
+        ("Leeds", True, 0.95),  # gazetteer, corroborated by NER
+        ("Germany", False, 0.85),  # gazetteer alone
+        ("Debit", True, 0.3),  # NER alone is weak in a cell
+        ("Visa", True, 0.3),
+        ("Pensioner", False, None),
+    ],
+)
+def test_location_in_table_cells(cell: str, ner: bool, expected) -> None:
+    from piiscan.detectors.places import place_score
+
+    results = [result("LOCATION", 0, len(cell), 0.85, "SpacyRecognizer")] if ner else []
+    cleaned = clean(cell, results, cell=True, place_score=place_score)
+    scores = [r.score for r in cleaned if r.entity_type == "LOCATION"]
+    assert (round(max(scores), 2) if scores else None) == expected
