@@ -180,9 +180,14 @@ def run_scan(
     _write(reporter, inventory, output)
     if any(e.asset is None for e in inventory.errors):
         return EXIT_USAGE
-    if fail_on and any(level_rank(a.sensitivity) >= level_rank(fail_on) for a in inventory.assets):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return EXIT_FINDINGS if reaches(inventory, fail_on) else EXIT_OK
+
+
+def reaches(inventory: Any, level: str | None) -> bool:
+    """Whether any asset of ``inventory`` is at or above ``level`` (``--fail-on``)."""
+    return bool(level) and any(
+        level_rank(a.sensitivity) >= level_rank(level) for a in inventory.assets
+    )
 
 
 def _write(reporter: Any, inventory: Any, output: Path | None) -> None:
@@ -269,7 +274,7 @@ def report(inventory: Path, fmt: str, output: Path | None, fail_on: str | None) 
 
     inv = load_inventory(inventory)
     _write(default_registry.get("reporter", fmt)(None), inv, output)
-    if fail_on and any(level_rank(a.sensitivity) >= level_rank(fail_on) for a in inv.assets):
+    if reaches(inv, fail_on):
         sys.exit(EXIT_FINDINGS)
 
 
