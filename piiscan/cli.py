@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from piiscan import __version__
-from piiscan.errors import PiiscanError, UsageError
+from piiscan.errors import PiiscanError
 from piiscan.policy import LEVELS, level_rank
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -191,18 +191,15 @@ def reaches(inventory: Any, level: str | None) -> bool:
 
 
 def _write(reporter: Any, inventory: Any, output: Path | None) -> None:
-    if output is None:
-        reporter.write(inventory, sys.stdout)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(output.name + ".partial")
-        with tmp.open("w", encoding="utf-8") as fh:
-            reporter.write(inventory, fh)
-        tmp.replace(output)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    click.echo(f"inventory written to {output}", err=True)
+    """Render ``inventory`` with ``reporter`` to stdout or atomically to ``output``."""
+    from piiscan.commands.output import write_output
+
+    write_output(
+        output,
+        lambda fh: reporter.write(inventory, fh),
+        binary=getattr(reporter, "binary", False),
+        what=f"{reporter.name} report",
+    )
 
 
 @contextmanager
@@ -335,6 +332,19 @@ def demo(directory: Path, fmt: str, spacy_model: str | None, progress: bool | No
         default_registry.get("reporter", "json")(config), inventory, directory / "inventory.json"
     )
     _write(default_registry.get("reporter", fmt)(config), inventory, None)
+
+
+def _add_commands() -> None:
+    """Commands that live in their own modules (reports for DPOs, policy reconciliation)."""
+    from piiscan.commands.policy_cmds import policy
+    from piiscan.commands.reports_cmds import matrix, ropa
+
+    cli.add_command(matrix)
+    cli.add_command(ropa)
+    cli.add_command(policy)
+
+
+_add_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate the reporters' golden files in tests/golden/ from tests/test_reporters.py.
+"""Regenerate the reporters' golden files in tests/golden/ from the reporter test modules.
 
-Run after an intended change of the JSON or table output, then review ``git diff tests/golden``.
+Run after an intended change of a report's output, then review ``git diff tests/golden``.
 """
 
 from __future__ import annotations
@@ -12,20 +12,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
+# reporters, data classification matrix, Art. 30 record
+MODULES = ("test_reporters", "test_reporters_formats", "test_matrix", "test_ropa")
 
 
 def main() -> int:
-    spec = importlib.util.spec_from_file_location("test_reporters", TESTS / "test_reporters.py")
-    if spec is None or spec.loader is None:
-        print("cannot load tests/test_reporters.py", file=sys.stderr)
-        return 1
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(TESTS))  # the test modules import each other, as under pytest
     golden = TESTS / "golden"
     golden.mkdir(exist_ok=True)
-    for name, text in module.golden_outputs().items():
-        (golden / name).write_text(text, encoding="utf-8")
-        print(f"wrote {(golden / name).relative_to(ROOT)}")
+    for name in MODULES:
+        spec = importlib.util.spec_from_file_location(name, TESTS / f"{name}.py")
+        if spec is None or spec.loader is None:
+            print(f"cannot load tests/{name}.py", file=sys.stderr)
+            return 1
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for file, text in module.golden_outputs().items():
+            (golden / file).write_text(text, encoding="utf-8")
+            print(f"wrote {(golden / file).relative_to(ROOT)}")
     return 0
 
 

@@ -13,6 +13,7 @@ have_postgres() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
 have_postgres || apt_install postgresql
+command -v chromium >/dev/null || apt_install chromium
 
 # 2. The virtual environment with the development extras.
 ensure_venv dev

@@ -128,7 +128,9 @@ def test_plugins_lists_builtins() -> None:
         assert f"  {name} " in out
 
 
-@pytest.mark.parametrize("command", ["scan", "report", "plugins", "demo"])
+@pytest.mark.parametrize(
+    "command", ["scan", "report", "plugins", "demo", "matrix", "ropa", "policy"]
+)
 def test_every_command_has_help(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and len(out.splitlines()) > 3
@@ -152,3 +154,21 @@ def test_explicit_uninstalled_model_is_an_error_not_a_download() -> None:
 
     with pytest.raises(UsageError, match="not installed"):
         nlp.resolve_model("en_core_web_xl_not_installed")
+
+
+def test_binary_report_goes_to_a_file_and_reads_back(shop_db: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    saved, table = tmp_path / "inv.json", tmp_path / "fields.parquet"
+    run("scan", f"sqlite:///{shop_db}", "-f", "json", "-o", str(saved), *RULES)
+    code, _, err = run("report", str(saved), "-f", "parquet", "-o", str(table))
+    assert code == 0 and "written to" in err
+    rows = pq.read_table(table).to_pylist()
+    assert {(r["asset"], r["field"]) for r in rows} >= {("customers", "email")}
+    assert not any(e in str(rows) for e in EMAILS)
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in cli.commands if f"piiscan {name}" not in readme]
+    assert missing == []

@@ -1,0 +1,1 @@
+"""Click commands kept out of ``piiscan.cli``; the CLI group adds them with ``add_command``."""
