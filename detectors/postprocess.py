@@ -57,6 +57,7 @@ CELL_NER_LOCATION_SCORE = 0.3
 NAME_SHAPE_SCORE = 0.4
 LEXICON_CORROBORATED = 0.45
 _PHONE_SEPARATORS = re.compile(r"[\s().-]")
+_DATE_SHAPE = re.compile(r"\d{1,4}([-/.])\d{1,2}\1\d{1,4}")
 
 NameScorer = Callable[[str], float]
 ShapeTest = Callable[[str], bool]
@@ -144,6 +145,8 @@ def lift_formatted_phones(text: str, results: Sequence[RecognizerResult]) -> Non
         if r.entity_type != "PHONE_NUMBER" or r.score >= FORMATTED_PHONE_SCORE:
             continue
         raw = text[r.start : r.end]
+        if _DATE_SHAPE.fullmatch(raw.strip()):
+            continue  # 01-02-2011 has two separators too
         if raw.startswith(("+", "(")) or len(_PHONE_SEPARATORS.findall(raw)) >= 2:
             r.score = FORMATTED_PHONE_SCORE
 

@@ -268,13 +268,14 @@ def _enough(acc: FieldAccumulator, entity: str, share: float, threshold: float) 
     """Whether the matching share clears the threshold.
 
     Free text is judged on cells. Structured values are judged on distinct values, with
-    the share of cells at least half the threshold: a frequent "Debit" read as a place
-    is not the column, and a frequent junk value ("H") does not hide a column of names.
+    the share of cells at least a quarter of the threshold: a frequent "Debit" read as a
+    place is not the column, and a frequent junk value ("H") does not hide a column of
+    names.
     """
     if acc.mostly_free_text:
         return share >= threshold
     distinct = acc.matched_distinct[entity] / max(acc.distinct_analyzed, 1)
-    return share >= threshold / 2 and distinct >= threshold
+    return share >= threshold / 4 and distinct >= threshold
 
 
 def judge_field(acc: FieldAccumulator) -> FieldResult:

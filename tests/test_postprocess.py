@@ -154,3 +154,18 @@ def test_location_in_table_cells(cell: str, ner: bool, expected) -> None:
     cleaned = clean(cell, results, cell=True, place_score=place_score)
     scores = [r.score for r in cleaned if r.entity_type == "LOCATION"]
     assert (round(max(scores), 2) if scores else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lifted"),
+    [
+        ("(212) 555-0143", True),
+        ("+44 20 7946 0018", True),
+        ("01-02-2011", False),
+        ("2011/02/01", False),
+        ("2125550143", False),
+    ],
+)
+def test_only_phone_shaped_numbers_are_lifted(text: str, lifted: bool) -> None:
+    [r] = clean(text, [result("PHONE_NUMBER", 0, len(text), 0.4)], cell=True)
+    assert (r.score >= 0.55) is lifted
