@@ -181,3 +181,37 @@ def test_library_scan_is_reusable_and_deterministic(tmp_path: Path, spacy_model:
     [verdict] = first.assets[0].fields[0].entities
     assert verdict.type == "PHONE_NUMBER"
     assert all(e.startswith("hmac-sha256:") for e in verdict.evidence)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected"),
+    [
+        ("zip", ["2134", "9021", "1010", "3000", "8001", "2000"], {"POSTAL_CODE"}),
+        ("birth_year", ["1985", "1990", "1972", "2001", "1964", "1958"], {"DATE_OF_BIRTH"}),
+        ("SEX", ["1", "2", "2", "1", "2", "1"], {"GENDER"}),
+        (
+            "Card Number",
+            [
+                "8638-5407-3631-8196",
+                "7106-4239-7093-1515",
+                "1234-5678-9012-3456",
+                "9696-3083-1559-8901",
+                "2360-8701-6034-2161",
+            ],
+            {"CREDIT_CARD"},
+        ),
+        ("Age Group", ["25 to 39", "40 to 64", "65 and older", "under 18", "18-24"], {"AGE"}),
+        ("year", ["1985", "1990", "1972", "2001", "1964", "1958"], set()),
+        ("Card Type", ["Debit", "Credit", "Debit (Prepaid)", "Debit", "Credit"], set()),
+    ],
+)
+def test_column_name_lifts_weak_value_shapes(
+    tmp_path: Path, ner_scanner: Scanner, column: str, values: list[str], expected: set[str]
+) -> None:
+    import csv
+
+    with (tmp_path / "t.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([column])
+        writer.writerows([v] for v in values * 3)
+    assert fields_of(ner_scanner.scan([str(tmp_path)]), "t.csv")[column] == expected

@@ -82,6 +82,8 @@ def postal_code() -> RuleRecognizer:
         Rule("uk_postcode_value", UK_POSTCODE, 0.3, whole_value=True),
         Rule("us_zip_plus4", rf"{_EDGE_L}\d{{5}}-\d{{4}}{_EDGE_R}", 0.3),
         Rule("five_digits", rf"{_EDGE_L}\d{{5}}{_EDGE_R}", 0.1),
+        # Austria, Switzerland, Denmark, Australia…, or a US ZIP stored as a number
+        Rule("four_digits_value", r"\d{4}", 0.05, whole_value=True),
         Rule("india_pin", rf"{_EDGE_L}[1-9]\d{{2}} ?\d{{3}}{_EDGE_R}", 0.1),
         Rule(
             "canada",

@@ -159,8 +159,17 @@ def plausible_birth_date(text: str) -> bool:
     return _valid(c, b, a) or _valid(c, a, b)
 
 
+def plausible_birth_year(text: str) -> bool:
+    """A four-digit year between 1900 and this year."""
+    return 1900 <= int(text.strip()) <= dt.date.today().year
+
+
 def date_of_birth() -> RuleRecognizer:
     rules = [Rule(r.name, r.regex, r.score, validate=plausible_birth_date) for r in DATE_RULES]
+    # a year of birth alone (a birth_year column) is only a birth date by the column name
+    rules.append(
+        Rule("year_value", r"(?:19|20)\d{2}", 0.05, whole_value=True, validate=plausible_birth_year)
+    )
     return RuleRecognizer("DATE_OF_BIRTH", rules, BIRTH_CONTEXT, context_floor=0.6)
 
 
