@@ -13,12 +13,10 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 
 import regex
-import yaml
 
-from piiscan.detectors.recognizers.base import fold
+from piiscan.detectors.recognizers.base import data_file, fold
 from piiscan.model import Hint, Span
 from piiscan.plugins import Detector
 
@@ -67,8 +65,7 @@ class _Dictionary:
 @functools.lru_cache(maxsize=1)
 def dictionary() -> _Dictionary:
     """The name dictionary, loaded once."""
-    path = files("piiscan.detectors") / "data" / "column_names.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = data_file("column_names.yaml")
     blockers = data.get("blockers", {})
     entries = []
     for entity, by_weight in data["names"].items():

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib.resources import files
 from itertools import permutations
 
 import regex
-import yaml
 
-from piiscan.detectors.recognizers.base import fold
+from piiscan.detectors.recognizers.base import data_file, fold
 
 HONORIFICS = frozenset(
     {
@@ -131,8 +129,7 @@ def _forms(name: str, feminine: bool = False) -> set[str]:
 @functools.lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The lists in ``detectors/data/person_names.yaml``, folded."""
-    path = files("piiscan.detectors") / "data" / "person_names.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = data_file("person_names.yaml")
     ambiguous = frozenset(f for name in data["ambiguous"] for f in _forms(name))
 
     def collect(section: str) -> frozenset[str]:

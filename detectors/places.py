@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib.resources import files
 
 import regex
-import yaml
 
 from piiscan.detectors.names import fold_name
+from piiscan.detectors.recognizers.base import data_file
 
 EXACT = 0.85  # the whole cell is a known country, region or city
 AMBIGUOUS = 0.45  # ... that is also a common word or first name
@@ -68,8 +67,7 @@ def _flat(section: list[str] | dict[str, list[str]]) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """The lists in ``detectors/data/places.yaml``, folded."""
-    path = files("piiscan.detectors") / "data" / "places.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = data_file("places.yaml")
     ambiguous = frozenset(f for name in data["ambiguous"] for f in _forms(name))
     names = {
         f

@@ -31,6 +31,7 @@ from piiscan.errors import ConfigError, UsageError
 from piiscan.masking import mask_url
 from piiscan.model import Inventory
 from piiscan.policy import Policy, load_policy
+from piiscan.reports.userfiles import read_yaml
 
 MAX_SENTENCES = 3
 MAX_CHARS = 300
@@ -134,22 +135,8 @@ def declarations_from_dict(data: Any, policy: Policy, origin: str = "declaration
 
 def load_declarations(path: str | Path, policy: Policy | None = None) -> Declarations:
     """Read a declarations YAML; every problem is a one-line :class:`UsageError`."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"declarations file not found: {p}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{p} is not a declarations YAML (not UTF-8 text)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {p}: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise UsageError(f"{p} is not valid YAML{where}") from None
-    return declarations_from_dict(data, policy or load_policy(), str(p))
+    data = read_yaml(path, "declarations")
+    return declarations_from_dict(data, policy or load_policy(), str(path))
 
 
 # ----------------------------------------------------------------- vocabulary

@@ -15,6 +15,7 @@ from typing import Any
 
 from piiscan.errors import UsageError
 from piiscan.model import SCHEMA_VERSION, Inventory
+from piiscan.reports.userfiles import read_text
 
 SCHEMA_FILE = "inventory.schema.json"
 _BOUNDS = {
@@ -110,14 +111,7 @@ def validate_inventory_dict(data: Any, origin: str = "inventory") -> None:
 def load_inventory(path: str | Path) -> Inventory:
     """Read, validate and rebuild the inventory saved at ``path``."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"inventory file not found: {p}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{p} is not a JSON inventory (not UTF-8 text)") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read inventory {p}: {exc.strerror or exc}") from None
+    text = read_text(p, "inventory")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -39,12 +39,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from piiscan.errors import UsageError
 from piiscan.masking import mask_url
 from piiscan.model import AssetResult, Inventory
 from piiscan.policy import Policy, max_level
+from piiscan.reports.userfiles import read_yaml
 
 LEGAL_BASES = (
     "consent",
@@ -286,20 +285,7 @@ def parse_activities(data: Any, origin: str = "activities") -> Activities:
 
 def load_activities(path: str | Path) -> Activities:
     """Read and validate the activities YAML at ``path``."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"activities file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read activities file {p}: {type(exc).__name__}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise UsageError(f"{p} is not valid YAML{where}") from None
-    return parse_activities(data, str(p))
+    return parse_activities(read_yaml(path, "activities"), str(path))
 
 
 # -- the record ----------------------------------------------------------------

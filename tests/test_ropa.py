@@ -346,7 +346,7 @@ def test_load_activities_errors_do_not_echo_the_file(tmp_path: Path) -> None:
         load_activities(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("controller: {name: Jane Secret-Person\nactivities: [\n")
-    with pytest.raises(UsageError, match=r"is not valid YAML \(line \d+\)") as info:
+    with pytest.raises(UsageError, match=r"is not valid YAML \(line \d+, column \d+\)") as info:
         load_activities(bad)
     assert "Jane" not in str(info.value)
 

@@ -58,7 +58,12 @@ def words(text: str) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def vocabularies() -> dict[str, Any]:
     """The term lists in ``detectors/data/vocabularies.yaml``."""
-    path = files("piiscan.detectors") / "data" / "vocabularies.yaml"
+    return data_file("vocabularies.yaml")
+
+
+def data_file(name: str) -> Any:
+    """A YAML file shipped in ``detectors/data/`` (callers cache what they build from it)."""
+    path = files("piiscan.detectors") / "data" / name
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
