@@ -20,10 +20,14 @@ demo: ## scan the demo data and print the report
 	bash scripts/demo.sh
 
 bench: setup ## column-level detection quality on the synthetic corpus
-	$(PY) benchmarks/corpus.py $(BENCH_OUT)/corpus
+	$(PY) benchmarks/corpus.py $(BENCH_OUT)/corpus --rows 300 --seed 1
 	PIISCAN_SPACY_MODEL=$${PIISCAN_SPACY_MODEL:-$(SHARED_MODEL)} $(VENV)/bin/piiscan scan \
-	    $(BENCH_OUT)/corpus --format json --output $(BENCH_OUT)/inventory.json
-	$(PY) benchmarks/evaluate_columns.py $(BENCH_OUT)/corpus $(BENCH_OUT)/inventory.json
+	    sqlite:///$(BENCH_OUT)/corpus/corpus.db $(BENCH_OUT)/corpus/files \
+	    --format json --output $(BENCH_OUT)/inventory.json --no-progress
+	$(PY) benchmarks/evaluate_columns.py --labels $(BENCH_OUT)/corpus/labels.json \
+	    --inventory $(BENCH_OUT)/inventory.json
+	$(PY) benchmarks/evaluate_declarations.py --policies ../shared/privacy-policies \
+	    --expected tests/data/privacy_policies_expected.yaml
 
 golden: setup ## regenerate tests/golden/ after an intended output change
 	$(PY) scripts/regen_golden.py
