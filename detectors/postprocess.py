@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 
 from presidio_analyzer import RecognizerResult
 
+from piiscan.detectors.names import is_name_shaped
+
 NER_RECOGNIZER = "SpacyRecognizer"
 COMPOSITE_TYPES = frozenset({"USER_AGENT", "URL", "EMAIL_ADDRESS", "STREET_ADDRESS", "CREDENTIAL"})
 PHONE_LOOKALIKE_IDS = frozenset(
@@ -51,6 +53,14 @@ ID_CONTEXT = {
     "MEDICAL_LICENSE": ("dea", "medical license", "licence"),
 }
 CONTEXT_WINDOW = 60
+FULL_NAME_SCORE = 0.7  # lexicon score of a given name plus a name-shaped word, or better
+CUED_NAME_SCORE = 0.75  # a known name right after "Dr.", "Mrs", "my name is"
+_NAME_WORD = r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff'\u2019-]{1,24}"
+_NAME_RUN = re.compile(
+    r"(?P<cue>\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle)\.?|"
+    r"[Mm]y name is|[Nn]ame:)\s{1,3})?"
+    rf"(?P<run>{_NAME_WORD}(?:\s{{1,2}}(?:[A-Z]\.\s{{1,2}})?{_NAME_WORD}){{0,3}})"
+)
 FORMATTED_PHONE_SCORE = 0.55
 CELL_NER_PERSON_SCORE = 0.3
 CELL_NER_LOCATION_SCORE = 0.3
@@ -217,17 +227,56 @@ def score_cell_location(
     return others
 
 
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?:;\n"
+
+
 def check_text_person(
     text: str, results: list[RecognizerResult], name_score: NameScorer
 ) -> list[RecognizerResult]:
-    """In free text, a one-word NER PERSON stays only when the lexicon knows the word."""
+    """In free text, a one-word NER PERSON opening a sentence needs the lexicon.
+
+    At the start of a sentence a capital letter says nothing ("Cache warmed manually…");
+    elsewhere NER is trusted.
+    """
     return [
         r
         for r in results
         if not _is_ner_person(r)
         or " " in text[r.start : r.end].strip()
+        or not _starts_sentence(text, r.start)
         or name_score(text[r.start : r.end]) > 0
     ]
+
+
+def lexicon_people(text: str, name_score: NameScorer) -> list[RecognizerResult]:
+    """Names in free text that NER missed: runs of capitalised words the lexicon reads as a
+    full name ("Cettina Fanucci"), or one known name after a title or "my name is"."""
+    found = []
+    for match in _NAME_RUN.finditer(text):
+        run = match.group("run")
+        start = match.start("run")
+        score = name_score(run)
+        if match.group("cue") and (score >= LEXICON_CORROBORATED - 0.1 or is_name_shaped(run)):
+            score = max(score, CUED_NAME_SCORE)
+        if score >= FULL_NAME_SCORE or (match.group("cue") and score >= CUED_NAME_SCORE):
+            metadata = {"recognizer_name": "NameLexicon"}
+            found.append(RecognizerResult("PERSON", start, start + len(run), score, None, metadata))
+    return found
+
+
+def add_lexicon_people(
+    text: str, results: list[RecognizerResult], name_score: NameScorer
+) -> list[RecognizerResult]:
+    """Add the lexicon's names that overlap no PERSON span already found."""
+    people = [r for r in results if r.entity_type == "PERSON"]
+    extra = [
+        r
+        for r in lexicon_people(text, name_score)
+        if not any(p.start < r.end and r.start < p.end for p in people)
+    ]
+    return results + extra
 
 
 def clean(
@@ -252,7 +301,9 @@ def clean(
         if cell:
             results = score_cell_person(text, results, name_score, name_shaped, strong_name)
         else:
-            results = check_text_person(text, results, name_score)
+            results = add_lexicon_people(
+                text, check_text_person(text, results, name_score), name_score
+            )
     if cell and place_score is not None:
         results = score_cell_location(text, results, place_score)
     results = drop_phone_lookalikes(text, results, hinted)

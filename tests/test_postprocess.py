@@ -169,3 +169,36 @@ def test_location_in_table_cells(cell: str, ner: bool, expected) -> None:
 def test_only_phone_shaped_numbers_are_lifted(text: str, lifted: bool) -> None:
     [r] = clean(text, [result("PHONE_NUMBER", 0, len(text), 0.4)], cell=True)
     assert (r.score >= 0.55) is lifted
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Directed By:    Johannes Varvio", ["Johannes Varvio"]),
+        ("could you please correct it to Dr. Cettina Fanucci?", ["Cettina Fanucci"]),
+        ("My name is Siiri", ["Siiri"]),
+        ("Please call Jane Roe back", ["Jane Roe"]),
+        ("The Madison Armchair is on sale", []),
+        ("Dear Customer Service, hello", []),
+        ("Ship to 12 Marina Fort Street today", []),
+        ("Cache warmed manually, see the runbook.", []),
+    ],
+)
+def test_lexicon_finds_names_ner_missed(text: str, names: list[str]) -> None:
+    from piiscan.detectors.postprocess import lexicon_people
+
+    assert [text[r.start : r.end] for r in lexicon_people(text, person_name_score)] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "kept"),
+    [
+        ("Unlike the Christiansen novel, it is short.", (11, 23), True),  # mid-sentence
+        ("Cache warmed manually.", (0, 5), False),  # opens a sentence, unknown word
+        ("Hello. Emma will call.", (7, 11), True),  # opens a sentence, known name
+    ],
+)
+def test_sentence_initial_one_word_person(text: str, span, kept: bool) -> None:
+    results = [result("PERSON", *span, 0.85, "SpacyRecognizer")]
+    cleaned = clean(text, results, cell=False, name_score=person_name_score)
+    assert any(r.entity_type == "PERSON" for r in cleaned) is kept
