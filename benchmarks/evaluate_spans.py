@@ -8,8 +8,8 @@
 A predicted span is a true positive when it overlaps an unmatched gold span of the same
 (mapped) type and scores at least ``--min-score``; labels with no piiscan counterpart
 (``DATE_TIME``, ``ORGANIZATION``) are not scored, and predictions of types outside the
-mapping are ignored. This is the starting point issue 3 extends (vanilla Presidio side
-by side, stricter span matching).
+mapping are ignored. ``--vanilla`` scores Presidio's default recognizers on the same
+spaCy pipeline in the same run.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
+from piiscan.model import Span
 
 # presidio-research label -> piiscan entity type (None: not scored)
 LABELS = {
@@ -82,30 +83,72 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else 0.0
 
 
+def vanilla_predictions(texts: list[str], spacy_model: str | None) -> list[list[Span]]:
+    """Presidio's default recognizers over the same spaCy pipeline (no piiscan rules)."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+    from piiscan.detectors.nlp import resolve_model
+    from piiscan.detectors.presidio_detector import ENTITY_ALIASES, _PreloadedSpacyEngine
+
+    engine = _PreloadedSpacyEngine(resolve_model(spacy_model).nlp, "en")
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+    return [
+        [
+            Span(ENTITY_ALIASES.get(r.entity_type, r.entity_type), r.start, r.end, r.score)
+            for r in analyzer.analyze(text, "en")
+        ]
+        for text in texts
+    ]
+
+
+def report(name: str, counts: dict[str, Counter], elapsed: float, n: int) -> None:
+    tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
+    print(f"{name}: {n} texts in {elapsed:.1f} s")
+    print(
+        f"  all scored types  P {_ratio(tp, tp + fp):.3f}  R {_ratio(tp, tp + fn):.3f}"
+        f"  (tp {tp}, fp {fp}, fn {fn})"
+    )
+    for entity in sorted(set().union(*counts.values())):
+        t, f, m = counts["tp"][entity], counts["fp"][entity], counts["fn"][entity]
+        print(
+            f"  {entity:<20} P {_ratio(t, t + f):.2f}  R {_ratio(t, t + m):.2f}"
+            f"  (tp {t}, fp {f}, fn {m})"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--spacy-model", default=None)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--min-score", type=float, default=0.5)
+    parser.add_argument(
+        "--vanilla",
+        action="store_true",
+        help="also score Presidio's default recognizers on the same model",
+    )
     args = parser.parse_args()
     records = json.loads(args.data.read_text(encoding="utf-8"))[: args.limit]
+    texts = [r["full_text"] for r in records]
     detector = PresidioDetector(Config(spacy_model=args.spacy_model))
     started = time.perf_counter()
-    predictions = detector.analyze([r["full_text"] for r in records])
-    elapsed = time.perf_counter() - started
-    counts = score(records, predictions, args.min_score)
-    tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
-    print(f"{len(records)} texts in {elapsed:.1f} s ({detector.describe()})")
-    print(
-        f"  all scored types  P {_ratio(tp, tp + fp):.3f}  R {_ratio(tp, tp + fn):.3f}"
-        f"  (tp {tp}, fp {fp}, fn {fn})"
+    predictions = detector.analyze(texts)
+    report(
+        f"piiscan ({detector.describe()})",
+        score(records, predictions, args.min_score),
+        time.perf_counter() - started,
+        len(texts),
     )
-    for entity in sorted(set().union(*counts.values())):
-        t, f, n = counts["tp"][entity], counts["fp"][entity], counts["fn"][entity]
-        print(
-            f"  {entity:<20} P {_ratio(t, t + f):.2f}  R {_ratio(t, t + n):.2f}"
-            f"  (tp {t}, fp {f}, fn {n})"
+    if args.vanilla:
+        started = time.perf_counter()
+        predictions = vanilla_predictions(texts, args.spacy_model)
+        report(
+            "vanilla Presidio (default recognizers, same spaCy model)",
+            score(records, predictions, args.min_score),
+            time.perf_counter() - started,
+            len(texts),
         )
     return 0
 
