@@ -7,7 +7,6 @@ batch. One unreadable asset becomes an entry in ``errors[]`` and the scan goes o
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import logging
@@ -150,26 +149,16 @@ class Scanner:
         self, connector: Connector, display: str, secrets_: list[str]
     ) -> Iterator[tuple[AssetResult | None, ScanError | None]]:
         try:
-            discovered = connector.assets()
-            for asset in discovered:
+            for asset in connector.assets():
                 self.on_event(Event("asset", display, asset.name))
                 try:
                     result = self.scan_asset(asset, display)
-                except (AssetError, SourceError, OSError, ValueError, UnicodeError) as exc:
-                    yield None, ScanError(display, asset.name, scrub(_reason(exc), secrets_))
-                    continue
-                except Exception as exc:  # unexpected: record, keep the scan going
-                    log.debug("unexpected error on %s", asset.name, exc_info=True)
-                    yield (
-                        None,
-                        ScanError(
-                            display, asset.name, scrub("internal error: " + _reason(exc), secrets_)
-                        ),
-                    )
+                except Exception as exc:  # one asset's failure never stops the scan
+                    yield None, ScanError(display, asset.name, _failure(exc, asset.name, secrets_))
                     continue
                 yield result, None
-        except SourceError as exc:
-            yield None, ScanError(display, None, scrub(str(exc), secrets_))
+        except Exception as exc:  # discovery itself failed: the rest of the source is lost
+            yield None, ScanError(display, None, _failure(exc, display, secrets_))
 
     def _error(self, errors: list[ScanError], source: str, asset: str | None, reason: str) -> None:
         errors.append(ScanError(source, asset, reason))
@@ -333,6 +322,17 @@ class Scanner:
         )
 
 
+_EXPECTED = (AssetError, SourceError, OSError, ValueError, UnicodeError)
+
+
+def _failure(exc: Exception, where: str, secrets_: list[str]) -> str:
+    """The recorded reason: the message of an expected failure, else an internal error."""
+    if isinstance(exc, _EXPECTED):
+        return scrub(_reason(exc), secrets_)
+    log.debug("unexpected error on %s", where, exc_info=True)
+    return scrub("internal error: " + _reason(exc), secrets_)
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, PiiscanError):
         return str(exc)
@@ -363,10 +363,3 @@ def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dic
 def scan(sources: Sequence[str], config: Config | None = None, **kwargs: Any) -> Inventory:
     """Library entry point: scan ``sources`` with ``config`` and return the inventory."""
     return Scanner(config, **kwargs).scan(sources)
-
-
-def new_hash_key() -> str:
-    """A fresh random key for keyed-hash evidence (base64), for users to keep."""
-    import secrets
-
-    return base64.b64encode(secrets.token_bytes(32)).decode()
