@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_reporters import small_inventory
+from test_reporters import inventory_of, small_inventory
 
 from piiscan.cli import _Cli
 from piiscan.commands.reports_cmds import matrix
@@ -49,18 +49,6 @@ def golden_outputs() -> dict[str, str]:
     inv = small_inventory()
     ext = {"markdown": "md", "html": "html", "csv": "csv"}
     return {f"matrix_small.{ext[fmt]}": _render(inv, fmt) for fmt in FORMATS}
-
-
-def _empty(assets: tuple[AssetResult, ...] = ()) -> Inventory:
-    return Inventory(
-        tool={"name": "piiscan", "version": "0.1.0"},
-        settings={},
-        policy={},
-        detectors=(),
-        sources=(),
-        assets=assets,
-        generated_at="2026-11-20T10:00:00+00:00",
-    )
 
 
 def _asset(name: str, *fields: FieldResult, source: str = "sqlite:///x.db") -> AssetResult:
@@ -134,12 +122,12 @@ def test_level_of_a_category_comes_from_its_own_entity_types() -> None:
 )
 def test_example_locations(fields: list, category: str, expected: tuple[str, ...]) -> None:
     assets = tuple(_asset(a, _field(f, *types)) for a, f, types in fields)
-    row = next(r for r in _matrix(_empty(assets)) if r.category == category)
+    row = next(r for r in _matrix(inventory_of(assets)) if r.category == category)
     assert row.examples == expected
 
 
 def test_special_category_entity_makes_the_gdpr_class() -> None:
-    inv = _empty((_asset("patients", _field("diagnosis", "MEDICAL_CONDITION")),))
+    inv = inventory_of((_asset("patients", _field("diagnosis", "MEDICAL_CONDITION")),))
     rows = {r.category: r for r in _matrix(inv)}
     assert rows["sensitive"].gdpr == "special_category"
     assert rows["protected_class"].sensitivity == "very_high"
@@ -149,7 +137,7 @@ def test_entity_type_unknown_to_the_policy_keeps_the_recorded_classification() -
     field = _field(
         "badge", "ACME_BADGE", categories=("professional",), sensitivity="medium", gdpr="personal"
     )
-    rows = _matrix(_empty((_asset("staff", field),)))
+    rows = _matrix(inventory_of((_asset("staff", field),)))
     assert [(r.category, r.entities, r.sensitivity) for r in rows] == [
         ("professional", (("ACME_BADGE", 1),), "medium")
     ]
@@ -158,9 +146,9 @@ def test_entity_type_unknown_to_the_policy_keeps_the_recorded_classification() -
 @pytest.mark.parametrize(
     "inv",
     [
-        _empty(),
-        _empty((_asset("products", FieldResult("name", "TEXT", "none_found", 50, 0)),)),
-        _empty((_asset("t", _field("created", "DATE_TIME")),)),  # not personal on its own
+        inventory_of(),
+        inventory_of((_asset("products", FieldResult("name", "TEXT", "none_found", 50, 0)),)),
+        inventory_of((_asset("t", _field("created", "DATE_TIME")),)),  # not personal on its own
     ],
     ids=["no assets", "no personal field", "non-personal entity"],
 )
@@ -173,7 +161,7 @@ def test_no_personal_data_is_said_in_every_format(inv: Inventory, fmt: str) -> N
 
 
 def test_empty_csv_is_a_header_and_one_row_that_says_so() -> None:
-    rows = list(csv.reader(io.StringIO(_render(_empty(), "csv"))))
+    rows = list(csv.reader(io.StringIO(_render(inventory_of(), "csv"))))
     assert len(rows) == 2 and rows[1][1] == NOTHING_FOUND
 
 
@@ -210,14 +198,14 @@ def test_policy_category_keys_are_defaults_too(tmp_path: Path) -> None:
     defaults = load_defaults(None, policy)
     assert defaults["geolocation"]["access"] == "Only the GIS team"
     assert defaults["geolocation"]["retention"] == load_defaults()["geolocation"]["retention"]
-    inv = _empty((_asset("shops", _field("zip", "POSTAL_CODE")),))
+    inv = inventory_of((_asset("shops", _field("zip", "POSTAL_CODE")),))
     (row,) = build_matrix(inv, policy, defaults)
     assert (row.title, row.access) == ("Location", "Only the GIS team")
 
 
 def test_category_without_a_default_says_it_is_not_set() -> None:
     policy = load_policy()
-    inv = _empty((_asset("users", _field("email", "EMAIL_ADDRESS")),))
+    inv = inventory_of((_asset("users", _field("email", "EMAIL_ADDRESS")),))
     (row,) = build_matrix(inv, policy, merge_defaults({}, {}))
     assert row.access == row.retention == NOT_SET
 
@@ -248,7 +236,7 @@ HOSTILE = '<script>alert(1)</script>|=HYPERLINK("x")'
 
 
 def test_html_is_self_contained_and_escaped() -> None:
-    inv = _empty((_asset(HOSTILE, _field("e<b>", "EMAIL_ADDRESS")),))
+    inv = inventory_of((_asset(HOSTILE, _field("e<b>", "EMAIL_ADDRESS")),))
     out = _render(inv, "html")
     assert "<script" not in out and "<b>" not in out
     assert "&lt;script&gt;" in out
@@ -257,14 +245,14 @@ def test_html_is_self_contained_and_escaped() -> None:
 
 
 def test_markdown_cells_cannot_break_the_table() -> None:
-    inv = _empty((_asset(HOSTILE, _field("a|b", "EMAIL_ADDRESS")),))
+    inv = inventory_of((_asset(HOSTILE, _field("a|b", "EMAIL_ADDRESS")),))
     line = next(x for x in _render(inv, "markdown").splitlines() if x.startswith("| Identifiers"))
     assert line.count(" | ") == 8  # nine cells, pipes in values escaped
     assert "<script>" not in line
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
-    inv = _empty((_asset("=cmd()", _field("x", "EMAIL_ADDRESS")),))
+    inv = inventory_of((_asset("=cmd()", _field("x", "EMAIL_ADDRESS")),))
     (row,) = list(csv.DictReader(io.StringIO(_render(inv, "csv"))))
     assert row["example_locations"] == "'=cmd().x"
 

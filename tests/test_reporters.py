@@ -55,6 +55,19 @@ def _ev(
     )
 
 
+def inventory_of(assets: tuple[AssetResult, ...] = ()) -> Inventory:
+    """A minimal inventory holding ``assets`` (for tests that build their own assets)."""
+    return Inventory(
+        tool={"name": "piiscan", "version": "0.1.0"},
+        settings={},
+        policy={},
+        detectors=(),
+        sources=(),
+        assets=assets,
+        generated_at="2026-11-20T10:00:00+00:00",
+    )
+
+
 def small_inventory(source: str = MASKED_URL) -> Inventory:
     """A deterministic inventory covering every kind of record the reporters render."""
     customers = AssetResult(

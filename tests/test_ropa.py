@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from test_reporters import small_inventory
+from test_reporters import inventory_of, small_inventory
 
 from piiscan.cli import _Cli
 from piiscan.commands.reports_cmds import ropa
@@ -106,18 +106,6 @@ def golden_outputs() -> dict[str, str]:
     return {"ropa_small.md": render_markdown(record), "ropa_small.csv": render_csv(record)}
 
 
-def _empty_inventory(assets: tuple[AssetResult, ...] = ()) -> Inventory:
-    return Inventory(
-        tool={"name": "piiscan", "version": "0.1.0"},
-        settings={},
-        policy={},
-        detectors=(),
-        sources=(),
-        assets=assets,
-        generated_at="2026-11-20T10:00:00+00:00",
-    )
-
-
 def _one(activity: dict[str, Any], controller: Any = None) -> dict[str, Any]:
     base = {
         "name": "Orders",
@@ -170,7 +158,7 @@ def test_special_categories_are_the_art_9_entity_types_found() -> None:
         entities=(EntityVerdict("MEDICAL_CONDITION", 0.9, 9, 10, 0.9, 0.6, 1.0),),
     )
     asset = AssetResult("postgresql://db/clinic", "patients", "table", 10, True, fields=(field,))
-    record = build_record(parse_activities(_one({})), _empty_inventory((asset,)), load_policy())
+    record = build_record(parse_activities(_one({})), inventory_of((asset,)), load_policy())
     assert record.entries[0].special_categories == ("MEDICAL_CONDITION",)
 
 
@@ -225,7 +213,7 @@ def test_source_that_could_not_be_read_is_noted() -> None:
 
 @pytest.mark.parametrize("fmt", ["markdown", "csv"])
 def test_empty_inventory_marks_every_activity(fmt: str) -> None:
-    record = _record(_empty_inventory())
+    record = _record(inventory_of())
     assert all(
         e.notes and e.notes[0].startswith("no scanned system matches") for e in record.entries
     )
