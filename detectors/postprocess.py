@@ -161,8 +161,8 @@ def lift_formatted_phones(text: str, results: Sequence[RecognizerResult]) -> Non
             r.score = FORMATTED_PHONE_SCORE
 
 
-def _is_ner_person(r: RecognizerResult) -> bool:
-    return r.entity_type == "PERSON" and recognizer_of(r) == NER_RECOGNIZER
+def _is_ner(r: RecognizerResult, entity: str) -> bool:
+    return r.entity_type == entity and recognizer_of(r) == NER_RECOGNIZER
 
 
 def _whole_value(text: str, score: float, source: str, entity: str = "PERSON") -> RecognizerResult:
@@ -185,8 +185,8 @@ def score_cell_person(
     name-shaped cell of unknown names still counts (at ``NAME_SHAPE_SCORE``) when NER
     agrees, or on its own when the name is a ``strong`` hint (``surname``).
     """
-    ner_person = [r for r in results if _is_ner_person(r)]
-    others = [r for r in results if not _is_ner_person(r)]
+    ner_person = [r for r in results if _is_ner(r, "PERSON")]
+    others = [r for r in results if not _is_ner(r, "PERSON")]
     lexicon = name_score(text)
     if lexicon >= LEXICON_CORROBORATED and ner_person:
         lexicon = min(1.0, lexicon + 0.15)
@@ -200,10 +200,6 @@ def score_cell_person(
         r.score = min(r.score, CELL_NER_PERSON_SCORE)
         others.append(r)
     return others
-
-
-def _is_ner(r: RecognizerResult, entity: str) -> bool:
-    return r.entity_type == entity and recognizer_of(r) == NER_RECOGNIZER
 
 
 def score_cell_location(
@@ -243,7 +239,7 @@ def check_text_person(
     return [
         r
         for r in results
-        if not _is_ner_person(r)
+        if not _is_ner(r, "PERSON")
         or " " in text[r.start : r.end].strip()
         or not _starts_sentence(text, r.start)
         or name_score(text[r.start : r.end]) > 0

@@ -345,22 +345,16 @@ def field_status(found: bool, examined: int) -> str:
 
 
 def _field_result(acc: FieldAccumulator, verdicts: list[EntityVerdict]) -> FieldResult:
-    rules = [acc.policy.rule(v.type) for v in verdicts]
-    categories = sorted({c for r in rules if r for c in r.categories})
-    status = field_status(bool(verdicts), acc.examined)
     retained = {v.type for v in verdicts}
-    findings = tuple(f for f in acc.findings if f.entity in retained)
     return FieldResult(
         name=acc.name,
         data_type=acc.data_type,
-        status=status,
+        status=field_status(bool(verdicts), acc.examined),
         sampled=acc.examined,
         nulls=acc.nulls,
         entities=tuple(verdicts),
-        categories=tuple(categories),
-        sensitivity=max_level(r.level for r in rules if r),
-        gdpr=max_gdpr(r.gdpr for r in rules if r) if verdicts else None,
-        findings=findings,
+        findings=tuple(f for f in acc.findings if f.entity in retained),
+        **acc.policy.tags(retained),
     )
 
 
@@ -413,7 +407,6 @@ def judge_text(findings: Sequence[TextFinding], lines_examined: int, policy: Pol
                 evidence=tuple(dict.fromkeys(f.evidence for f in group))[:2],
             )
         )
-    rules = [policy.rule(v.type) for v in verdicts]
     return FieldResult(
         name=TEXT_FIELD,
         data_type="text",
@@ -421,9 +414,7 @@ def judge_text(findings: Sequence[TextFinding], lines_examined: int, policy: Pol
         sampled=lines_examined,
         nulls=0,
         entities=tuple(verdicts),
-        categories=tuple(sorted({c for r in rules if r for c in r.categories})),
-        sensitivity=max_level(r.level for r in rules if r),
-        gdpr=max_gdpr(r.gdpr for r in rules if r) if verdicts else None,
+        **policy.tags(v.type for v in verdicts),
     )
 
 
@@ -432,15 +423,12 @@ def _without(field: FieldResult, drop: frozenset[str], policy: Policy) -> FieldR
     kept = tuple(e for e in field.entities if e.type not in drop)
     if len(kept) == len(field.entities):
         return field
-    rules = [policy.rule(e.type) for e in kept]
     return replace(
         field,
         entities=kept,
         status=field_status(bool(kept), field.sampled),
-        categories=tuple(sorted({c for r in rules if r for c in r.categories})),
-        sensitivity=max_level(r.level for r in rules if r),
-        gdpr=max_gdpr(r.gdpr for r in rules if r) if kept else None,
         findings=tuple(f for f in field.findings if f.entity not in drop),
+        **policy.tags(e.type for e in kept),
     )
 
 

@@ -110,6 +110,18 @@ class Policy:
         rule = self.rules.get(entity)
         return bool(rule and rule.categories)
 
+    def tags(self, entity_types: Iterable[str]) -> dict[str, Any]:
+        """``categories``, ``sensitivity`` and ``gdpr`` of a field holding these types.
+
+        Categories are the union; level and GDPR class the highest; no types, no tags.
+        """
+        rules = [r for r in (self.rules.get(e) for e in entity_types) if r]
+        return {
+            "categories": tuple(sorted({c for r in rules for c in r.categories})),
+            "sensitivity": max_level(r.level for r in rules),
+            "gdpr": max_gdpr(r.gdpr for r in rules),
+        }
+
     def personal_entities(self) -> list[str]:
         return sorted(e for e in self.rules if self.is_personal(e))
 
