@@ -13,7 +13,9 @@ types, and adjust scores where a table cell tells more than free text would:
   look like names to a small model) and is corroborated by a name lexicon; a cell of a
   column whose name says "surname" only has to be name-shaped; likewise ``LOCATION``
   comes from a place gazetteer in a cell ("Debit" and "Visa" are no places);
-* in free text, a one-word NER ``PERSON`` ("Cache warmed manually…") needs the lexicon.
+* in free text, a one-word NER ``PERSON`` ("Cache warmed manually…") needs the lexicon;
+* with ``ignore_reserved`` (the anonymizer's verification re-scan), reserved and test
+  values (``example.com``, 555-01xx, test cards, pseudonym tokens) are no findings.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable, Sequence
 from presidio_analyzer import RecognizerResult
 
 from piiscan.detectors.names import is_name_shaped
+from piiscan.detectors.reserved import is_reserved, token_regions
 
 NER_RECOGNIZER = "SpacyRecognizer"
 COMPOSITE_TYPES = frozenset({"USER_AGENT", "URL", "EMAIL_ADDRESS", "STREET_ADDRESS", "CREDENTIAL"})
@@ -275,6 +278,17 @@ def add_lexicon_people(
     return results + extra
 
 
+def drop_reserved(text: str, results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """Drop spans whose text is a reserved/test value or that touch a pseudonym token."""
+    tokens = token_regions(text)
+    return [
+        r
+        for r in results
+        if not is_reserved(r.entity_type, text[r.start : r.end])
+        and not any(start < r.end and r.start < end for start, end in tokens)
+    ]
+
+
 def clean(
     text: str,
     results: list[RecognizerResult],
@@ -285,12 +299,14 @@ def clean(
     strong_name: bool = False,
     hinted: frozenset[str] = frozenset(),
     place_score: NameScorer | None = None,
+    ignore_reserved: bool = False,
 ) -> list[RecognizerResult]:
     """Apply every rule; ``cell`` is True for a short table value, False for free text.
 
     ``hinted`` holds the entity types the field name points to; ``name_shaped`` is set
     when that name says "a person's name" (``strong_name``: says it strongly). Without
-    ``name_score`` (no lexicon) NER's PERSON is kept as it is.
+    ``name_score`` (no lexicon) NER's PERSON is kept as it is. ``ignore_reserved`` drops
+    reserved/test values last (after composites swallowed their parts).
     """
     lift_formatted_phones(text, results)
     if name_score is not None:
@@ -303,4 +319,5 @@ def clean(
     if cell and place_score is not None:
         results = score_cell_location(text, results, place_score)
     results = drop_phone_lookalikes(text, results, hinted)
-    return drop_contained(results)
+    results = drop_contained(results)
+    return drop_reserved(text, results) if ignore_reserved else results

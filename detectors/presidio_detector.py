@@ -210,6 +210,7 @@ class PresidioDetector(Detector):
                 strong_name=strong_name,
                 place_score=place_score,
                 hinted=hinted,
+                ignore_reserved=self.config.ignore_reserved,
             )
             results.append(
                 [

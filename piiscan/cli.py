@@ -115,6 +115,17 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Progress on stderr [default: when stderr is a terminal].",
         ),
+        click.option(
+            "--endpoint-url",
+            help="Endpoint of an S3-compatible store [env: PIISCAN_ENDPOINT_URL].",
+        ),
+        click.option(
+            "--state",
+            "state_path",
+            type=click.Path(dir_okay=False),
+            help="SQLite state file: unchanged objects are carried over on rescans "
+            "[env: PIISCAN_STATE].",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -138,6 +149,8 @@ def scan(
     evidence: str | None,
     fail_on: str | None,
     progress: bool | None,
+    endpoint_url: str | None,
+    state_path: str | None,
 ) -> None:
     """Scan database URLs and paths into a policy-tagged sensitivity inventory.
 
@@ -155,6 +168,8 @@ def scan(
         spacy_model=spacy_model,
         policy_path=policy_path,
         evidence=evidence,
+        endpoint_url=endpoint_url,
+        state_path=state_path,
     )
     code = run_scan(list(sources), config, fmt, output, fail_on, progress)
     sys.exit(code)
@@ -176,7 +191,10 @@ def run_scan(
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as on_event:
         scanner = Scanner(config, on_event=on_event)
-        inventory = scanner.scan(sources)
+        try:
+            inventory = scanner.scan(sources)
+        finally:
+            scanner.close()
     _write(reporter, inventory, output)
     if any(e.asset is None for e in inventory.errors):
         return EXIT_USAGE
@@ -205,7 +223,7 @@ def _write(reporter: Any, inventory: Any, output: Path | None) -> None:
 @contextmanager
 def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
     """An event sink: a one-line live status on stderr, and one line per error."""
-    state = {"assets": 0, "rows": 0, "errors": 0, "width": 0}
+    state = {"assets": 0, "rows": 0, "errors": 0, "width": 0, "unchanged": 0}
 
     def status(text: str) -> None:
         if show:
@@ -222,6 +240,9 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
         elif event.kind == "rows":
             state["rows"] += event.rows
             status(f"[{state['assets']}] {event.asset}: {state['rows']} rows read")
+        elif event.kind == "unchanged":
+            state["unchanged"] += 1
+            status(f"[{state['assets']}] {event.asset}: unchanged")
         elif event.kind == "source":
             status(f"opening {event.source}")
         elif event.kind == "error":
@@ -238,7 +259,8 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
         if show and state["width"]:
             sys.stderr.write("\r" + " " * state["width"] + "\r")
             click.echo(
-                f"scanned {state['assets']} assets, {state['rows']} rows, {state['errors']} errors",
+                f"scanned {state['assets']} assets, {state['rows']} rows, {state['errors']} errors"
+                + (f" ({state['unchanged']} unchanged)" if state["unchanged"] else ""),
                 err=True,
             )
 
@@ -336,9 +358,12 @@ def demo(directory: Path, fmt: str, spacy_model: str | None, progress: bool | No
 
 def _add_commands() -> None:
     """Commands that live in their own modules (reports for DPOs, policy reconciliation)."""
+    from piiscan.commands.anonymize_cmds import anonymize, deanonymize
     from piiscan.commands.policy_cmds import policy
     from piiscan.commands.reports_cmds import matrix, ropa
 
+    cli.add_command(anonymize)
+    cli.add_command(deanonymize)
     cli.add_command(matrix)
     cli.add_command(ropa)
     cli.add_command(policy)

@@ -44,6 +44,20 @@ class Config:
     progress: bool = True
     detectors: tuple[str, ...] = ()
     detector_packs: tuple[str, ...] = ()
+    # Object storage (fsspec): custom endpoint for S3-compatible stores.
+    endpoint_url: str | None = None
+    # Bytes read from one text-like object when sampling (not --full).
+    sample_bytes: int = 8_000_000
+    # Archive limits: total uncompressed bytes, expansion ratio, nesting depth, members.
+    max_archive_bytes: int = 1_000_000_000
+    max_archive_ratio: int = 200
+    max_archive_depth: int = 3
+    max_archive_members: int = 10_000
+    # Incremental rescans and resumable scans: a SQLite state file (None: off).
+    state_path: str | None = None
+    # Treat reserved/test values (example.com, 555-01xx, test cards, pseudonym tokens)
+    # as non-real: used by the anonymizer's verification re-scan and pre-merge checks.
+    ignore_reserved: bool = False
 
     def __post_init__(self) -> None:
         if self.sample_rows < 1:
@@ -82,6 +96,8 @@ _ENV = {
     "PIISCAN_POLICY": ("policy_path", str),
     "PIISCAN_SAMPLE_ROWS": ("sample_rows", int),
     "PIISCAN_EVIDENCE": ("evidence", str),
+    "PIISCAN_ENDPOINT_URL": ("endpoint_url", str),
+    "PIISCAN_STATE": ("state_path", str),
 }
 
 

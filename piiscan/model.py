@@ -167,9 +167,14 @@ class AssetResult:
     sensitivity: Level | None = None
     gdpr: str | None = None
     notes: tuple[str, ...] = ()
+    #: Object size and bytes actually read (files and objects; ``None`` for tables).
+    size_bytes: int | None = None
+    bytes_read: int | None = None
+    #: True when an incremental rescan reused this result for an unchanged object.
+    carried_over: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "source": self.source,
             "asset": self.asset,
             "kind": self.kind,
@@ -182,6 +187,13 @@ class AssetResult:
             "fields": [f.to_dict() for f in self.fields],
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.size_bytes is not None:
+            d["size_bytes"] = self.size_bytes
+        if self.bytes_read is not None:
+            d["bytes_read"] = self.bytes_read
+        if self.carried_over:
+            d["carried_over"] = True
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AssetResult:
@@ -197,6 +209,9 @@ class AssetResult:
             sensitivity=d.get("sensitivity"),
             gdpr=d.get("gdpr"),
             notes=tuple(d.get("notes", [])),
+            size_bytes=d.get("size_bytes"),
+            bytes_read=d.get("bytes_read"),
+            carried_over=d.get("carried_over", False),
         )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from piiscan import __version__
@@ -28,7 +28,9 @@ from piiscan.masking import EvidenceEncoder, mask_url, scrub, url_secrets
 from piiscan.model import AssetResult, FieldResult, Inventory, ScanError, Span, TextFinding
 from piiscan.plugins import Asset, Connector, Detector
 from piiscan.policy import Policy, level_rank, load_policy
+from piiscan.prefix_summary import prefix_summary
 from piiscan.registry import Registry, default_registry
+from piiscan.state import ScanState, settings_digest
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ MAX_FINDINGS_PER_ASSET = 1_000
 
 @dataclass(frozen=True)
 class Event:
-    """A progress event: ``kind`` is source|asset|rows|error|done."""
+    """A progress event: ``kind`` is source|asset|unchanged|rows|error|done."""
 
     kind: str
     source: str
@@ -106,6 +108,7 @@ class Scanner:
         registry: Registry | None = None,
         detectors: Sequence[Detector] | None = None,
         on_event: EventSink | None = None,
+        state: ScanState | None = None,
     ) -> None:
         self.config = config or Config()
         self.policy = policy or load_policy(self.config.policy_path)
@@ -117,6 +120,13 @@ class Scanner:
         )
         self.encoder = EvidenceEncoder(self.config.evidence, self.config.hash_key)
         self.on_event = on_event or (lambda event: None)
+        #: Incremental rescans: given, or opened from ``config.state_path`` (None: off).
+        self.state = state
+        if state is None and self.config.state_path:
+            digest = settings_digest(
+                self.config, self.policy, [d.describe() for d in self.detectors], self.encoder
+            )
+            self.state = ScanState.open(self.config.state_path, digest)
 
     # -- whole scan -------------------------------------------------------------------
     def scan(self, sources: Sequence[str]) -> Inventory:
@@ -145,20 +155,49 @@ class Scanner:
                 connector.close()
         return self._inventory(sources, assets, errors)
 
+    def close(self) -> None:
+        """Release the state file, when one is open."""
+        if self.state is not None:
+            self.state.close()
+            self.state = None
+
     def _scan_connector(
         self, connector: Connector, display: str, secrets_: list[str]
     ) -> Iterator[tuple[AssetResult | None, ScanError | None]]:
         try:
             for asset in connector.assets():
                 self.on_event(Event("asset", display, asset.name))
+                fingerprint = getattr(asset, "fingerprint", None)  # before reading
+                cached = self._carried_over(asset, display, fingerprint)
+                if cached is not None:
+                    yield cached, None
+                    continue
                 try:
                     result = self.scan_asset(asset, display)
+                    if asset.size is not None or asset.bytes_read is not None:
+                        result = replace(result, size_bytes=asset.size,
+                                         bytes_read=asset.bytes_read)
                 except Exception as exc:  # one asset's failure never stops the scan
                     yield None, ScanError(display, asset.name, _failure(exc, asset.name, secrets_))
                     continue
+                if self.state is not None and fingerprint is not None:
+                    self.state.record(display, asset.name, fingerprint, result)
                 yield result, None
         except Exception as exc:  # discovery itself failed: the rest of the source is lost
             yield None, ScanError(display, None, _failure(exc, display, secrets_))
+
+    def _carried_over(
+        self, asset: Asset, display: str, fingerprint: str | None
+    ) -> AssetResult | None:
+        """The recorded result of an unchanged asset (not read again), or None."""
+        if self.state is None or fingerprint is None:
+            return None
+        cached = self.state.lookup(display, asset.name, fingerprint)
+        if cached is None:
+            return None
+        self.on_event(Event("unchanged", display, asset.name, message="unchanged"))
+        size = asset.size if asset.size is not None else cached.size_bytes
+        return replace(cached, source=display, carried_over=True, size_bytes=size, bytes_read=0)
 
     def _error(self, errors: list[ScanError], source: str, asset: str | None, reason: str) -> None:
         errors.append(ScanError(source, asset, reason))
@@ -340,7 +379,11 @@ def _reason(exc: BaseException) -> str:
 
 
 def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dict[str, Any]:
-    """Counts by sensitivity level and category: what a reader looks at first."""
+    """Counts by sensitivity level and category: what a reader looks at first.
+
+    ``by_prefix`` (per bucket / folder of file and object sources, see
+    :mod:`piiscan.prefix_summary`) is present only when there are such assets.
+    """
     by_level: dict[str, int] = {}
     by_category: dict[str, int] = {}
     for a in assets:
@@ -349,7 +392,7 @@ def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dic
         for c in a.categories:
             by_category[c] = by_category.get(c, 0) + 1
     fields = [f for a in assets for f in a.fields if f.name != TEXT_FIELD]
-    return {
+    summary: dict[str, Any] = {
         "assets": len(assets),
         "assets_by_sensitivity": dict(sorted(by_level.items())),
         "assets_by_category": dict(sorted(by_category.items())),
@@ -358,6 +401,10 @@ def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dic
         "text_findings": sum(len(a.findings) for a in assets),
         "errors": len(errors),
     }
+    by_prefix = prefix_summary(assets)
+    if by_prefix:
+        summary["by_prefix"] = by_prefix
+    return summary
 
 
 def scan(sources: Sequence[str], config: Config | None = None, **kwargs: Any) -> Inventory:

@@ -42,6 +42,12 @@ class Asset(ABC):
     kind: AssetKind
     #: Remarks from reading (encoding fallback, skipped bad lines), shown in the inventory.
     notes: list[str]
+    #: What identifies this version of the asset (ETag, or size and mtime) for incremental
+    #: rescans; ``None`` when the source cannot tell (tables), so it is always rescanned.
+    fingerprint: str | None = None
+    #: Size in bytes when known (files, objects) and bytes read so far by the readers.
+    size: int | None = None
+    bytes_read: int | None = None
 
     @property
     def structured(self) -> bool:

@@ -61,6 +61,8 @@ class Policy:
         self.version: str = str(data.get("version", "0"))
         self.origin = origin
         self.categories: dict[str, dict[str, Any]] = dict(data.get("categories") or {})
+        #: The ``anonymization`` section, read by :mod:`piiscan.anonymize.rules`.
+        self.anonymization: dict[str, Any] = dict(data.get("anonymization") or {})
         self.rules: dict[str, EntityRule] = {}
         for entity, spec in (data.get("entities") or {}).items():
             self.rules[entity] = self._rule(entity, spec or {})
@@ -137,7 +139,11 @@ class Policy:
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if key == "anonymization" and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {k: {**merged[key].get(k, {}), **v}
+                           if isinstance(v, dict) and isinstance(merged[key].get(k), dict) else v
+                           for k, v in {**merged[key], **value}.items()}
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value

@@ -12,8 +12,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
-# reporters, data classification matrix, Art. 30 record
-MODULES = ("test_reporters", "test_reporters_formats", "test_matrix", "test_ropa")
+# reporters, data classification matrix, Art. 30 record, per-prefix summary
+MODULES = (
+    "test_reporters", "test_reporters_formats", "test_matrix", "test_ropa", "test_prefix_summary"
+)
 
 
 def main() -> int:

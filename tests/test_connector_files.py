@@ -113,6 +113,70 @@ def test_csv_sample_limit_and_batches(tmp_path: Path) -> None:
     assert sum(b.num_rows for b in full.batches()) == 25
 
 
+@pytest.mark.parametrize("name", ["z.csv", "z.json", "z.jsonl", "z.parquet", "z.txt", "z.md"])
+def test_zero_byte_files_are_the_error_empty_file(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(b"")
+    asset = one_asset(tmp_path / name)
+    assert asset.size == 0
+    with pytest.raises(AssetError, match=r"^empty file$"):
+        list(asset.lines() if asset.kind == "text" else asset.batches())
+
+
+def parquet_of(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("a.csv", b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "it looks like a ZIP archive"),
+    ("a.jsonl", b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "it looks like gzip-compressed data"),
+    ("a.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00", "it looks like a PDF document"),
+    ("a.json", bytes(range(256)), "not a JSON file (binary content)"),
+])
+def test_misleading_extensions_name_the_real_content(tmp_path: Path, name: str, data: bytes,
+                                                     reason: str) -> None:
+    (tmp_path / name).write_bytes(data)
+    asset = one_asset(tmp_path / name)
+    with pytest.raises(AssetError, match=r"\(binary content\)") as info:
+        list(asset.lines() if asset.kind == "text" else asset.batches())
+    assert reason in str(info.value)
+
+
+def test_parquet_behind_a_csv_extension_is_read_as_parquet(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_bytes(parquet_of(pa.table({"email": ["a@b.org"]})))
+    asset = one_asset(tmp_path / "export.csv")
+    assert read_rows(asset) == [{"email": "a@b.org"}]
+    assert asset.notes == ["content is Parquet despite the .csv extension; read as Parquet"]
+
+
+@pytest.mark.parametrize(("name", "body", "settings", "count", "note"), [
+    ("a.csv", "n\n" + "".join(f"{i}\n" for i in range(30)), {"sample_rows": 10}, 10,
+     "sampled: first 10 rows (--full reads everything)"),
+    ("a.csv", "n\n" + "".join(f"{i:04d}\n" for i in range(300)), {"sample_bytes": 100}, 20,
+     "sampled: stopped after about 100 bytes (--full reads everything)"),
+    ("a.jsonl", "".join(f'{{"n": {i}}}\n' for i in range(30)), {"sample_rows": 10}, 10,
+     "sampled: first 10 records (--full reads everything)"),
+    ("a.jsonl", "".join(f'{{"n": "{i:04d}"}}\n' for i in range(300)), {"sample_bytes": 120}, 9,
+     "sampled: stopped after about 120 bytes (--full reads everything)"),
+    ("a.txt", "".join(f"line {i}\n" for i in range(30)), {"sample_rows": 10}, 10,
+     "sampled: first 10 lines (--full reads everything)"),
+    ("a.txt", "".join(f"line {i:04d}\n" for i in range(300)), {"sample_bytes": 100}, 11,
+     "sampled: stopped after about 100 bytes (--full reads everything)"),
+    ("a.txt", "".join(f"line {i:04d}\n" for i in range(300)),
+     {"sample_bytes": 100, "full": True}, 300, None),
+])
+def test_sampling_limits_rows_and_bytes_and_says_so(tmp_path: Path, name: str, body: str,
+                                                   settings: dict[str, Any], count: int,
+                                                   note: str | None) -> None:
+    (tmp_path / name).write_text(body)
+    asset = one_asset(tmp_path / name, **settings)
+    got = (len(list(asset.lines())) if asset.kind == "text"
+           else sum(b.num_rows for b in asset.batches()))
+    assert got == count
+    assert asset.notes == ([note] if note else [])
+
+
 # -- JSON / JSONL ------------------------------------------------------------------------
 JSON_CASES = [
     ("array", [{"name": "Ann", "age": 30}, {"name": "Bob"}],
@@ -284,7 +348,9 @@ def test_single_file_names_and_unsupported_type(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("source", "accepted"), [
     ("data/", True), ("export.csv", True), ("~/nothing-here", True), ("./x", True),
     ("file:///tmp/x.csv", True), ("sqlite:///x.db", False), ("postgresql://u@h/db", False),
-    ("s3://bucket/key.csv", False), ("justaword", False),
+    ("s3://bucket/key.csv", True), ("gs://bucket", True), ("az://container/dir", True),
+    ("memory://x/y", True), ("https://example.org/a.csv", False),
+    ("mysql+pymysql://u@h/db", False), ("justaword", False),
 ])
 def test_accepts(source: str, accepted: bool) -> None:
     assert FileConnector.accepts(source) is accepted

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import pyarrow as pa
 
 from piiscan.connectors.readers.arrow import string_batch
-from piiscan.connectors.readers.encoding import Encoding, open_text, sniff_encoding
+from piiscan.connectors.readers.blob import Blob
+from piiscan.connectors.readers.encoding import CharBudget, Encoding, open_text, sniff_encoding
 from piiscan.errors import AssetError
 
 DELIMITERS = ",;\t|"
@@ -50,28 +50,34 @@ def sniff_delimiter(sample: str, default: str) -> str:
     return best if counts[best] else default
 
 
-def csv_batches(path: Path, *, batch_rows: int, limit: int | None,
+def csv_batches(blob: Blob, *, batch_rows: int, limit: int | None,
+                max_bytes: int | None = None,
                 notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """String record batches of a CSV file; a header-only file yields one empty batch."""
-    encoding: Encoding = sniff_encoding(path, "text CSV")
+    """String record batches of a CSV file; a header-only file yields one empty batch.
+
+    ``limit`` caps the rows and ``max_bytes`` the text read (sampling); a note says when
+    either cut the file short."""
+    encoding: Encoding = sniff_encoding(blob, "text CSV")
     if encoding.note and notes is not None:
         notes.append(encoding.note)
-    default = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    with open_text(path, encoding) as fh:
+    default = "\t" if blob.suffix in (".tsv", ".tab") else ","
+    budget = CharBudget(max_bytes)
+    with open_text(blob, encoding) as fh:
         sample = fh.read(SNIFF_CHARS)
         if not sample.strip():
             raise AssetError("empty file")
         fh.seek(0)
-        reader = csv.reader(fh, delimiter=sniff_delimiter(sample, default), quotechar='"',
-                            doublequote=True, skipinitialspace=False, strict=False)
+        reader = csv.reader(budget.lines(fh), delimiter=sniff_delimiter(sample, default),
+                            quotechar='"', doublequote=True, skipinitialspace=False,
+                            strict=False)
         try:
-            yield from _stream(reader, batch_rows, limit, notes)
+            yield from _stream(reader, batch_rows, limit, budget, notes)
         except csv.Error as exc:
             raise AssetError(f"malformed CSV near line {reader.line_num}: {exc}") from exc
 
 
 def _stream(reader: Iterator[list[str]], batch_rows: int, limit: int | None,
-            notes: list[str] | None) -> Iterator[pa.RecordBatch]:
+            budget: CharBudget, notes: list[str] | None) -> Iterator[pa.RecordBatch]:
     header = next((row for row in reader if row), None)
     if header is None:
         raise AssetError("empty file")
@@ -91,6 +97,12 @@ def _stream(reader: Iterator[list[str]], batch_rows: int, limit: int | None,
             yield string_batch(names, rows)
             rows = []
         if limit is not None and total >= limit:
+            if notes is not None and any(reader):
+                notes.append(f"sampled: first {total} rows (--full reads everything)")
+            break
+        if budget.exceeded:
+            if notes is not None:
+                notes.append(budget.note())
             break
     if rows or total == 0:
         yield string_batch(names, rows)

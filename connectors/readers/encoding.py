@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import codecs
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import IO
 
+from piiscan.connectors.readers import sniff_format
+from piiscan.connectors.readers.blob import Blob
 from piiscan.errors import AssetError
 
 HEAD_BYTES = 64 * 1024
 VALIDATE_BYTES = 4 * 1024 * 1024
+#: Bytes validated as UTF-8 for files that are not local (each byte is a fetch).
+REMOTE_VALIDATE_BYTES = 1024 * 1024
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _TEXT_CONTROLS = {7, 8, 9, 10, 12, 13, 27}
+#: How an error names binary content that :func:`sniff_format` recognises.
+DESCRIBE = {
+    "parquet": "a Parquet file", "zip": "a ZIP archive (or an Office document)",
+    "gzip": "gzip-compressed data", "bzip2": "bzip2-compressed data",
+    "pdf": "a PDF document", "avro": "an Avro file", "tar": "a tar archive",
+    "ole": "a legacy or encrypted Office document",
+}
 
 
 @dataclass(frozen=True)
@@ -28,12 +40,15 @@ class Encoding:
     note: str | None = None
 
 
-def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(size)
-    except OSError as exc:
-        raise AssetError(f"cannot read file: {exc.strerror or exc}") from exc
+def read_head(blob: Blob, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes (one ranged read on object stores)."""
+    return blob.read_range(0, size)
+
+
+def sniff_magic(head: bytes) -> tuple[str, str] | None:
+    """``(format, description)`` when ``head`` starts with a known binary signature."""
+    fmt = sniff_format(head)
+    return None if fmt is None else (fmt, DESCRIBE.get(fmt, fmt))
 
 
 def looks_binary(head: bytes) -> bool:
@@ -46,11 +61,18 @@ def looks_binary(head: bytes) -> bool:
     return controls / len(head) > 0.1
 
 
-def _valid_utf8(path: Path, limit: int = VALIDATE_BYTES) -> bool:
+def _valid_utf8(blob: Blob, head: bytes) -> bool:
+    limit = VALIDATE_BYTES if blob.local_path is not None else REMOTE_VALIDATE_BYTES
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    if blob.size is not None and blob.size <= len(head):  # the head is the whole file
+        try:
+            decoder.decode(head, final=True)
+        except UnicodeDecodeError:
+            return False
+        return True
     read = 0
     try:
-        with path.open("rb") as fh:
+        with blob.open() as fh:
             while read < limit:
                 chunk = fh.read(min(1 << 20, limit - read))
                 if not chunk:
@@ -63,19 +85,25 @@ def _valid_utf8(path: Path, limit: int = VALIDATE_BYTES) -> bool:
     return True
 
 
-def sniff_encoding(path: Path, what: str = "text") -> Encoding:
+def sniff_encoding(blob: Blob, what: str = "text") -> Encoding:
     """Pick an encoding: a BOM, else UTF-8 if valid, else cp1252 (or latin-1).
 
-    Raises AssetError for binary content. Readers should open with ``errors="replace"``
-    so that invalid bytes past the validated prefix never crash a scan.
+    Raises AssetError for binary content (naming the real format when its signature is
+    known). Readers should open with ``errors="replace"`` so that invalid bytes past the
+    validated prefix never crash a scan.
     """
-    head = read_head(path)
+    head = read_head(blob)
+    if not head:
+        raise AssetError("empty file")
     for bom, name in _BOMS:
         if head.startswith(bom):
             return Encoding(name)
-    if looks_binary(head):
-        raise AssetError(f"{path.name} is not a {what} file (binary content)")
-    if _valid_utf8(path):
+    magic = sniff_magic(head)
+    if magic is not None or looks_binary(head):
+        base = PurePosixPath(blob.name).name
+        hint = f"; it looks like {magic[1]}" if magic else ""
+        raise AssetError(f"{base} is not a {what} file (binary content){hint}")
+    if _valid_utf8(blob, head):
         return Encoding("utf-8")
     try:
         head.decode("cp1252")
@@ -84,12 +112,10 @@ def sniff_encoding(path: Path, what: str = "text") -> Encoding:
     return Encoding("cp1252", "not valid UTF-8; decoded as cp1252")
 
 
-def open_text(path: Path, encoding: Encoding) -> IO[str]:
+def open_text(blob: Blob, encoding: Encoding) -> IO[str]:
     """Open for reading with universal newlines kept raw (``newline=""``)."""
-    try:
-        return path.open(encoding=encoding.name, errors="replace", newline="")
-    except OSError as exc:
-        raise AssetError(f"cannot read file: {exc.strerror or exc}") from exc
+    return io.TextIOWrapper(blob.open(), encoding=encoding.name, errors="replace",
+                            newline="")
 
 
 def bounded_lines(fh: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
@@ -107,3 +133,27 @@ def bounded_lines(fh: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
                     break
             line = line[:limit]
         yield line.rstrip("\r\n"), cut
+
+
+class CharBudget:
+    """Counts characters read from a text stream against a sampling budget (``None``: no
+    limit); ``exceeded`` turns true once more than ``limit`` characters went through."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def lines(self, fh: IO[str]) -> Iterator[str]:
+        for line in fh:
+            self.used += len(line)
+            yield line
+
+    def add(self, n: int) -> None:
+        self.used += n
+
+    @property
+    def exceeded(self) -> bool:
+        return self.limit is not None and self.used > self.limit
+
+    def note(self) -> str:
+        return f"sampled: stopped after about {self.limit} bytes (--full reads everything)"

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from piiscan.connectors.readers.arrow import records_to_batch
-from piiscan.connectors.readers.encoding import bounded_lines, open_text, sniff_encoding
+from piiscan.connectors.readers.blob import Blob
+from piiscan.connectors.readers.encoding import (
+    CharBudget,
+    bounded_lines,
+    open_text,
+    sniff_encoding,
+)
 from piiscan.connectors.readers.flatten import flatten
 from piiscan.errors import AssetError
 
@@ -33,11 +38,13 @@ def _records(doc: Any) -> list[Any]:
     return [doc]
 
 
-def _batches(records: Iterator[Any], batch_rows: int, limit: int | None
-             ) -> Iterator[pa.RecordBatch]:
+def _batches(records: Iterator[Any], batch_rows: int, limit: int | None,
+             notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
     chunk: list[dict[str, Any]] = []
     for total, record in enumerate(records):
         if limit is not None and total >= limit:
+            if notes is not None:
+                notes.append(f"sampled: first {total} records (--full reads everything)")
             break
         chunk.append(flatten(record))
         if len(chunk) >= batch_rows:
@@ -47,21 +54,23 @@ def _batches(records: Iterator[Any], batch_rows: int, limit: int | None
         yield records_to_batch(chunk)
 
 
-def json_batches(path: Path, *, batch_rows: int, limit: int | None, max_bytes: int,
+def json_batches(blob: Blob, *, batch_rows: int, limit: int | None, max_bytes: int,
                  notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """Flattened records of a whole JSON document."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise AssetError(f"cannot read file: {exc.strerror or exc}") from exc
-    if size > max_bytes:
+    """Flattened records of a whole JSON document (read whole: up to ``max_bytes``)."""
+    size = blob.size
+    if size is not None and size > max_bytes:
         raise AssetError(
             f"file too large for JSON ({size} bytes > {max_bytes}); "
             "convert it to JSON Lines (.jsonl) to stream it"
         )
-    encoding = sniff_encoding(path, "JSON")
-    with open_text(path, encoding) as fh:
-        text = fh.read()
+    encoding = sniff_encoding(blob, "JSON")
+    with open_text(blob, encoding) as fh:
+        text = fh.read(max_bytes + 1)
+    if len(text) > max_bytes:
+        raise AssetError(
+            f"file too large for JSON (> {max_bytes} bytes); "
+            "convert it to JSON Lines (.jsonl) to stream it"
+        )
     if not text.strip():
         raise AssetError("empty file")
     try:
@@ -75,18 +84,27 @@ def json_batches(path: Path, *, batch_rows: int, limit: int | None, max_bytes: i
     records = _records(doc)
     if not records:
         raise AssetError("no records (empty JSON array)")
-    yield from _batches(iter(records), batch_rows, limit)
+    yield from _batches(iter(records), batch_rows, limit, notes)
 
 
-def jsonl_batches(path: Path, *, batch_rows: int, limit: int | None, max_line_chars: int,
+def jsonl_batches(blob: Blob, *, batch_rows: int, limit: int | None, max_line_chars: int,
+                  max_bytes: int | None = None,
                   notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """Flattened records of a JSON Lines file; bad lines are skipped and counted."""
-    encoding = sniff_encoding(path, "JSON Lines")
+    """Flattened records of a JSON Lines file; bad lines are skipped and counted.
+
+    ``limit`` caps the records and ``max_bytes`` the text read (sampling)."""
+    encoding = sniff_encoding(blob, "JSON Lines")
     counts = {"good": 0, "bad": 0}
+    budget = CharBudget(max_bytes)
 
     def parsed() -> Iterator[Any]:
-        with open_text(path, encoding) as fh:
+        with open_text(blob, encoding) as fh:
             for line, cut in bounded_lines(fh, max_line_chars):
+                if budget.exceeded:
+                    if notes is not None:
+                        notes.append(budget.note())
+                    return
+                budget.add(len(line) + 1)
                 if not line.strip():
                     continue
                 try:
@@ -99,7 +117,7 @@ def jsonl_batches(path: Path, *, batch_rows: int, limit: int | None, max_line_ch
                 counts["good"] += 1
                 yield value
 
-    yield from _batches(parsed(), batch_rows, limit)
+    yield from _batches(parsed(), batch_rows, limit, notes)
     if counts["bad"] and notes is not None:
         notes.append(f"{counts['bad']} lines skipped (not valid JSON)")
     if not counts["good"]:

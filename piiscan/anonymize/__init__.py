@@ -1,0 +1,1 @@
+"""De-identified copies of databases and file trees (``piiscan anonymize``)."""

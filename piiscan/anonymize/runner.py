@@ -1,0 +1,370 @@
+"""``piiscan anonymize``: scan (or load an inventory), plan, copy, write a manifest, verify.
+
+The library entry points are :func:`anonymize` and :func:`deanonymize`; the CLI in
+:mod:`piiscan.commands.anonymize_cmds` is a thin layer over them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from piiscan import __version__
+from piiscan.anonymize.contracts import CopyReport
+from piiscan.anonymize.keys import Keyring
+from piiscan.anonymize.operators import Operators
+from piiscan.anonymize.plan import Plan, build_plan
+from piiscan.anonymize.rules import AnonymizationRules
+from piiscan.anonymize.transform import PolicyTransformer
+from piiscan.config import Config
+from piiscan.errors import UsageError
+from piiscan.masking import mask_url
+from piiscan.model import Inventory, Span
+from piiscan.pipeline import Event, Scanner
+from piiscan.policy import Policy, level_rank, load_policy
+
+log = logging.getLogger(__name__)
+
+MANIFEST_VERSION = "1.0"
+#: Operators whose output is still (coarser) personal data by design: the verifier lists
+#: what it finds in such fields as accepted, not as a leak.
+ACCEPTED_RESIDUAL = ("generalize", "date_shift")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Verification:
+    """Result of re-scanning the output."""
+
+    level: str
+    leaks: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.leaks and not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "passed": self.passed,
+            "leaks": self.leaks,
+            "accepted": self.accepted,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class AnonymizeResult:
+    manifest: dict[str, Any]
+    manifest_path: Path
+    report: CopyReport
+    verification: Verification | None
+
+    @property
+    def exit_code(self) -> int:
+        if self.report.failed:
+            return 1
+        if self.verification is not None and not self.verification.passed:
+            return 1
+        return 0
+
+
+def is_database(source: str) -> bool:
+    return "://" in source and not source.lower().startswith("file:")
+
+
+def target_url(target: str) -> str:
+    """A database target: a URL, or a bare path meaning a SQLite file."""
+    return target if "://" in target else f"sqlite:///{Path(target).expanduser()}"
+
+
+def default_manifest_path(target: str) -> Path:
+    if is_database(target):
+        if target.lower().startswith("sqlite:///"):
+            return Path(target[len("sqlite:///") :] + ".manifest.json")
+        return Path("piiscan-anonymize-manifest.json")
+    p = Path(target).expanduser()
+    return p.with_name(p.name + ".manifest.json")
+
+
+def scan_detector_analyze(
+    scanner: Scanner,
+) -> Callable[[Sequence[str], str | None], list[list[Span]]]:
+    """All the scanner's detectors over a list of texts, spans merged per text."""
+
+    def analyze(texts: Sequence[str], hint: str | None) -> list[list[Span]]:
+        merged: list[list[Span]] = [[] for _ in texts]
+        for det in scanner.detectors:
+            for i, spans in enumerate(det.analyze(list(texts), field=hint)):
+                merged[i].extend(spans)
+        return merged
+
+    return analyze
+
+
+def anonymize(
+    source: str,
+    target: str,
+    config: Config,
+    keyring: Keyring,
+    *,
+    inventory: Inventory | None = None,
+    policy: Policy | None = None,
+    verify_level: str | None = "high",
+    overwrite: bool = False,
+    realistic_names: bool = False,
+    manifest_path: Path | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    progress: Progress | None = None,
+) -> AnonymizeResult:
+    """Write a de-identified copy of ``source`` to ``target`` and verify it."""
+    say = progress or (lambda _msg: None)
+    policy = policy or load_policy(config.policy_path)
+    rules = AnonymizationRules(policy)
+    scanner = Scanner(config, policy=policy, on_event=on_event)
+    if inventory is None:
+        say(f"scanning {mask_url(source)} to plan the transformation")
+        inventory = scanner.scan([source])
+    _check_inventory(inventory, source)
+    plan = build_plan(inventory, rules)
+    operators = Operators(keyring, realistic_names=realistic_names)
+    transformer = PolicyTransformer(
+        plan, rules, operators, scan_detector_analyze(scanner), config.min_score
+    )
+    say(f"writing {mask_url(target)}")
+    report = _copy(source, target, transformer, config, overwrite)
+    verification = None
+    if verify_level:
+        say(f"verifying {mask_url(target)} (nothing at {verify_level} or above may remain)")
+        verification = verify(target, config, policy, plan, verify_level,
+                              _renamed(source, target))
+    manifest = build_manifest(
+        source, target, policy, keyring, plan, transformer, report, verification, inventory
+    )
+    path = manifest_path or default_manifest_path(target)
+    write_json_atomic(path, manifest)
+    return AnonymizeResult(manifest, path, report, verification)
+
+
+def _check_inventory(inventory: Inventory, source: str) -> None:
+    if inventory.sources and mask_url(source) not in inventory.sources:
+        known = ", ".join(inventory.sources)
+        raise UsageError(
+            f"the inventory is of {known}, not of {mask_url(source)}: "
+            "scan the source again or pass the matching inventory"
+        )
+    if not inventory.assets and inventory.errors:
+        raise UsageError(
+            f"the inventory holds no readable asset of the source ({inventory.errors[0].reason})"
+        )
+
+
+def _copy(
+    source: str, target: str, transformer: Any, config: Config, overwrite: bool
+) -> CopyReport:
+    if is_database(source):
+        from piiscan.anonymize.sql_copy import copy_database
+
+        return copy_database(
+            source,
+            target_url(target),
+            transformer,
+            batch_rows=config.batch_rows,
+            overwrite=overwrite,
+        )
+    if is_database(target):
+        raise UsageError("a file source is copied to a directory or file path, not a database")
+    from piiscan.anonymize.file_copy import copy_tree
+    from piiscan.connectors.files import source_path
+
+    return copy_tree(
+        source_path(source),
+        Path(target).expanduser(),
+        transformer,
+        batch_rows=config.batch_rows,
+        overwrite=overwrite,
+    )
+
+
+def _renamed(source: str, target: str) -> dict[str, str]:
+    """Target asset name → source asset name, where a single file was copied under a new name."""
+    if is_database(source):
+        return {}
+    src, dst = Path(source).expanduser(), Path(target).expanduser()
+    return {dst.name: src.name} if src.is_file() else {}
+
+
+def verify(target: str, config: Config, policy: Policy, plan: Plan, level: str,
+           renamed: dict[str, str] | None = None) -> Verification:
+    """Re-scan ``target`` (reserved/test values count as non-real) and list what remains."""
+    cfg = replace(config, ignore_reserved=True, state_path=None)
+    rescanner = Scanner(cfg, policy=policy)
+    source = target_url(target) if is_database(target) or _is_sqlite_file(target) else target
+    inventory = rescanner.scan([source])
+    result = Verification(level)
+    result.errors = [e.reason for e in inventory.errors]
+    operators = {(fp.asset, fp.field): fp.spec.name for fp in plan}
+    for asset in inventory.assets:
+        for f in asset.fields:
+            if level_rank(f.sensitivity) < level_rank(level):
+                continue
+            entry = {
+                "asset": asset.asset,
+                "field": f.name,
+                "sensitivity": f.sensitivity,
+                "entities": sorted(e.type for e in f.entities),
+            }
+            op = operators.get(((renamed or {}).get(asset.asset, asset.asset), f.name))
+            if op in ACCEPTED_RESIDUAL:
+                result.accepted.append({**entry, "operator": op})
+            else:
+                result.leaks.append(entry)
+    return result
+
+
+def _is_sqlite_file(target: str) -> bool:
+    return Path(target).suffix.lower() in (".db", ".sqlite", ".sqlite3")
+
+
+def build_manifest(
+    source: str,
+    target: str,
+    policy: Policy,
+    keyring: Keyring,
+    plan: Plan,
+    transformer: PolicyTransformer,
+    report: CopyReport,
+    verification: Verification | None,
+    inventory: Inventory,
+) -> dict[str, Any]:
+    """What was done, with counts only: no values, no key."""
+    by_asset: dict[str, list[dict[str, Any]]] = {}
+    for fp in plan:
+        by_asset.setdefault(fp.asset, []).append(
+            {
+                "field": fp.field,
+                "entity": fp.entity,
+                "operator": fp.spec.name,
+                "params": dict(fp.spec.params),
+                "mode": fp.mode,
+                "values_changed": transformer.counts.get((fp.asset, fp.field, fp.spec.name), 0),
+                "values_nulled": transformer.nulled.get((fp.asset, fp.field), 0),
+            }
+        )
+    spans: dict[str, dict[str, int]] = {}
+    for (asset, _field, entity), n in sorted(transformer.spans.items()):
+        spans.setdefault(asset, {})
+        spans[asset][entity] = spans[asset].get(entity, 0) + n
+    assets = []
+    for copy in report.assets:
+        assets.append(
+            {
+                "asset": copy.asset,
+                "status": copy.status,
+                "reason": copy.reason,
+                "rows_in": copy.rows_in,
+                "rows_out": copy.rows_out,
+                "notes": list(copy.notes),
+                "fields": sorted(by_asset.get(copy.asset, []), key=lambda f: f["field"]),
+                "text_spans_replaced": spans.get(copy.asset, {}),
+            }
+        )
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "tool": {"name": "piiscan", "version": __version__},
+        "policy": policy.describe(),
+        "key_id": keyring.key_id,
+        "source": mask_url(source),
+        "target": mask_url(target),
+        "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "inventory_generated_at": inventory.generated_at,
+        "assets": assets,
+        "verification": None if verification is None else verification.to_dict(),
+    }
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file (never half-written)."""
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write manifest {path}: {exc.strerror or exc}") from None
+
+
+# -- deanonymize ---------------------------------------------------------------------------
+class DecryptTransformer:
+    """Reverses the ``encrypt`` operator on the fields a manifest lists."""
+
+    def __init__(self, manifest: dict[str, Any], operators: Operators) -> None:
+        self.fields = {
+            (a["asset"], f["field"])
+            for a in manifest.get("assets", [])
+            for f in a.get("fields", [])
+            if f.get("operator") == "encrypt" and f.get("mode") == "cell"
+        }
+        self.operators = operators
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def batch(self, asset: str, batch: pa.RecordBatch) -> pa.RecordBatch:
+        cols = []
+        for name, col in zip(batch.schema.names, batch.columns, strict=True):
+            if (asset, name) in self.fields:
+                col = pa.array(
+                    [self._decrypt(asset, name, v) for v in col.to_pylist()], type=col.type
+                )
+            cols.append(col)
+        return pa.RecordBatch.from_arrays(cols, schema=batch.schema)
+
+    def value(self, asset: str, field: str, value: Any) -> Any:
+        return self._decrypt(asset, field, value) if (asset, field) in self.fields else value
+
+    def text(self, asset: str, text: str) -> str:
+        return text
+
+    def _decrypt(self, asset: str, field: str, value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return value
+        self.counts[(asset, field)] = self.counts.get((asset, field), 0) + 1
+        return self.operators.decrypt(value)
+
+
+def deanonymize(
+    source: str,
+    target: str,
+    manifest_path: Path,
+    keyring: Keyring,
+    config: Config,
+    *,
+    overwrite: bool = False,
+) -> CopyReport:
+    """Copy ``source`` (an anonymized output) to ``target`` with encrypted fields decrypted.
+
+    Only whole cells encrypted by the ``encrypt`` operator are restored; spans encrypted
+    inside free text are not located by the manifest and stay as they are.
+    """
+    try:
+        manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read manifest {manifest_path}: {exc}") from None
+    if manifest.get("key_id") != keyring.key_id:
+        raise UsageError(
+            "this key is not the one the data was anonymized with "
+            f"(manifest key id {manifest.get('key_id')}, given {keyring.key_id})"
+        )
+    transformer = DecryptTransformer(manifest, Operators(keyring))
+    if not transformer.fields:
+        raise UsageError("the manifest lists no field encrypted with the 'encrypt' operator")
+    return _copy(source, target, transformer, config, overwrite)
