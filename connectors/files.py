@@ -37,9 +37,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from piiscan.config import Config
-from piiscan.connectors.readers import format_for
+from piiscan.connectors.readers import SNIFF_BYTES, format_for, mismatch
+from piiscan.connectors.readers.archives import ArchiveLimits, SkippedMember, expand
 from piiscan.connectors.readers.blob import Blob, PathBlob
 from piiscan.connectors.readers.csv_reader import csv_batches
+from piiscan.connectors.readers.documents import (
+    avro_batches,
+    docx_lines,
+    eml_attachments,
+    eml_lines,
+    pdf_lines,
+    xlsx_sheet_batches,
+    xlsx_sheet_names,
+)
 from piiscan.connectors.readers.encoding import looks_binary, read_head, sniff_magic
 from piiscan.connectors.readers.json_reader import json_batches, jsonl_batches
 from piiscan.connectors.readers.parquet_reader import (
@@ -55,11 +65,12 @@ from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
 
 #: Formats the readers of this module handle; others go to the hook in FileAsset.
 TABLE_FORMATS = ("csv", "json", "jsonl", "parquet")
-TEXT_FORMATS = ("text",)
-#: HOOK (lead): formats of readers/__init__.py's table read by documents/archives
-#: (``"xlsx", "pdf", "docx", "eml", "avro", "archive"``) once FileAsset dispatches them;
-#: until then files of those types are skipped in directories like any unsupported type.
-OTHER_FORMATS: tuple[str, ...] = ()
+#: Read as lines of unstructured text.
+TEXT_FORMATS = ("text", "pdf", "docx", "eml")
+#: Read by :mod:`~piiscan.connectors.readers.documents` and
+#: :mod:`~piiscan.connectors.readers.archives`: their content is checked against the
+#: extension before reading (an ``.xlsx`` that is not a workbook is an error).
+OTHER_FORMATS: tuple[str, ...] = ("xlsx", "pdf", "docx", "eml", "avro", "archive")
 
 
 def source_path(source: str) -> Path:
@@ -185,19 +196,24 @@ class FileAsset(Asset):
                                    batch_rows=cfg.batch_rows, limit=limit, notes=self.notes)
         return self._other_batches(fmt)
 
-    # -- HOOK (lead): formats other than csv/json/jsonl/parquet/text --------------------
-    # Documents (Excel, PDF, Word, e-mail, Avro) and archives are dispatched here to
-    # piiscan.connectors.readers.documents / .archives once the format table in
-    # readers/__init__.py names them; ``self.blob`` is the input, ``self.notes`` takes
-    # remarks. Text-like documents (PDF, Word, e-mail) should also set
-    # ``kind = "text"`` in __init__ (add their formats to TEXT_FORMATS) and be read in
-    # _other_lines.
+    # -- documents (Excel sheets are SheetAsset; archives are expanded at listing) -------
     def _other_batches(self, fmt: str | None) -> Iterator[pa.RecordBatch]:
+        if fmt == "avro":
+            return avro_batches(self.blob, batch_rows=self.config.batch_rows,
+                                limit=self._limit, notes=self.notes)
         raise AssetError(f"unsupported file type: {self.blob.suffix or 'no extension'}")
 
     def _other_lines(self, fmt: str | None) -> Iterator[str]:
+        cfg = self.config
+        if fmt == "pdf":
+            return pdf_lines(self.blob, max_line_chars=cfg.max_line_chars, notes=self.notes)
+        if fmt == "docx":
+            return docx_lines(self.blob, max_line_chars=cfg.max_line_chars,
+                              max_bytes=cfg.max_archive_bytes, notes=self.notes)
+        if fmt == "eml":
+            return eml_lines(self.blob, max_line_chars=cfg.max_line_chars,
+                             max_bytes=cfg.max_text_bytes, notes=self.notes)
         raise AssetError(f"unsupported file type: {self.blob.suffix or 'no extension'}")
-    # -- end of HOOK -------------------------------------------------------------------
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         if self.kind == "text":
@@ -212,8 +228,12 @@ class FileAsset(Asset):
     def lines(self) -> Iterator[str]:
         if self.kind != "text":
             raise AssetError(f"{self.name} is a structured file, not a text document")
+        if self.format in ("pdf", "docx", "eml"):
+            if self.blob.size == 0:
+                raise AssetError("empty file")
+            return self._other_lines(self.format)
         fmt = self._content_format()
-        if fmt not in TEXT_FORMATS:  # HOOK (lead): text-like documents
+        if fmt != "text":
             return self._other_lines(fmt)
         return self._sampled_lines()
 
@@ -226,6 +246,36 @@ class FileAsset(Asset):
                 self.notes.append(f"sampled: first {limit} lines (--full reads everything)")
                 return
             yield line
+
+
+class SheetAsset(FileAsset):
+    """One sheet of an Excel workbook, named ``book.xlsx/Sheet1``."""
+
+    def __init__(self, blob: Blob, sheet: str, config: Config,
+                 selection: Selection | None = None) -> None:
+        super().__init__(blob, "xlsx", config, selection)
+        self.sheet = sheet
+        self.name = f"{blob.name}/{sheet}"
+
+    def _other_batches(self, fmt: str | None) -> Iterator[pa.RecordBatch]:
+        return xlsx_sheet_batches(self.blob, self.sheet, batch_rows=self.config.batch_rows,
+                                  limit=self._limit, notes=self.notes)
+
+
+class UnreadableAsset(Asset):
+    """A container or member found unreadable while listing (archive limit, unsafe member
+    name, misleading extension): reading it raises the reason, so the scan records it in
+    ``errors[]`` under its name and goes on."""
+
+    kind: AssetKind = "file"
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        self.notes: list[str] = []
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        raise AssetError(self.reason)
 
 
 class FileConnector(Connector):
@@ -272,15 +322,47 @@ class FileConnector(Connector):
     def _listed(self, blobs: Iterable[Blob], *, single: bool) -> Iterator[Asset]:
         """Assets for the blobs whose format is known (all of them for a single file)."""
         for blob in blobs:
-            if not self.selection.reads_file(blob.name):
-                continue
-            fmt = format_for(blob.name)
-            if fmt == "" and blob.size != 0 and _sniffs_as_text(blob):
-                fmt = "text"
-            if fmt and fmt not in (*TABLE_FORMATS, *TEXT_FORMATS, *OTHER_FORMATS):
-                fmt = None  # a type no reader handles yet
-            if fmt or single:
-                yield FileAsset(blob, fmt or None, self.config, self.selection)
+            yield from self._blob_assets(blob, single)
+
+    def _blob_assets(self, blob: Blob, single: bool) -> Iterator[Asset]:
+        if not self.selection.reads_file(blob.name):
+            return
+        fmt = format_for(blob.name)
+        if fmt in OTHER_FORMATS and blob.size != 0:
+            try:
+                problem = mismatch(fmt, read_head(blob, SNIFF_BYTES))
+            except AssetError as exc:
+                problem = str(exc)
+            if problem:
+                yield UnreadableAsset(blob.name, problem)
+                return
+        if fmt == "archive":
+            for item in expand(blob, ArchiveLimits.from_config(self.config)):
+                if isinstance(item, SkippedMember):
+                    yield UnreadableAsset(item.name, item.reason)
+                else:
+                    yield from self._blob_assets(item, single=False)
+            return
+        if fmt == "xlsx":
+            try:
+                sheets = xlsx_sheet_names(blob)
+            except AssetError as exc:
+                yield UnreadableAsset(blob.name, str(exc))
+                return
+            for sheet in sheets:
+                yield SheetAsset(blob, sheet, self.config, self.selection)
+            return
+        if fmt == "eml":
+            yield FileAsset(blob, fmt, self.config, self.selection)
+            for attachment in eml_attachments(blob, max_bytes=self.config.max_text_bytes):
+                yield from self._blob_assets(attachment, single=False)
+            return
+        if fmt == "" and blob.size != 0 and _sniffs_as_text(blob):
+            fmt = "text"
+        if fmt and fmt not in (*TABLE_FORMATS, *TEXT_FORMATS, *OTHER_FORMATS):
+            fmt = None  # a type no reader handles
+        if fmt or single:
+            yield FileAsset(blob, fmt or None, self.config, self.selection)
 
 
 def _sniffs_as_text(blob: Blob) -> bool:

@@ -37,6 +37,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from piiscan.config import Config
 from piiscan.connectors.readers.arrow import rows_to_batch
+from piiscan.connectors.storage import is_store_url
 from piiscan.errors import AssetError, SourceError, UsageError
 from piiscan.masking import mask_url, scrub, url_secrets
 from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
@@ -258,7 +259,7 @@ class SqlConnector(Connector):
 
     @classmethod
     def accepts(cls, source: str) -> bool:
-        if not re.match(r"^[A-Za-z][\w+.-]+://", source):
+        if not re.match(r"^[A-Za-z][\w+.-]+://", source) or is_store_url(source):
             return False
         try:
             url = make_url(source)

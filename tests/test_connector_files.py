@@ -279,7 +279,7 @@ def make_tree(root: Path) -> None:
         "b.csv": "a\n1\n", "a.txt": "hi\n", "sub/z.json": "[{\"a\": 1}]",
         "sub/deeper/y.jsonl": "{\"a\": 1}\n", "sub/a.md": "# x\n",
         ".hidden.csv": "a\n1\n", ".git/config.txt": "x\n", "sub/.secret/s.txt": "x\n",
-        "image.png": "\x89PNG", "archive.zip": "PK", "data.bin": "\x00\x01",
+        "image.png": "\x89PNG", "program.exe": "MZ", "data.bin": "\x00\x01",
     }
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,98 @@
+"""The files connector on documents and archives: every format becomes assets, every bad
+case an ``errors[]`` entry, and the rest of the scan goes on (rule-only detectors)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import zipfile
+
+import pytest
+from test_documents import docx_bytes, message, pdf_bytes, workbook_bytes
+
+from piiscan.config import Config
+from piiscan.model import Inventory
+from piiscan.pipeline import Scanner
+
+CSV = b"name,email\nAnn Smith,ann.smith@gmail.com\nBob Jones,bob.jones@outlook.com\n"
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
+    root = tmp_path_factory.mktemp("docs")
+    files = {
+        "book.xlsx": workbook_bytes(),
+        "letter.docx": docx_bytes(),
+        "note.pdf": pdf_bytes([["Contact ann.smith@gmail.com about the refund"]]),
+        "mail.eml": message(),
+        "bundle.zip": zip_bytes({"crm/customers.csv": CSV,
+                                 "logs.tar.gz": tar_gz({"app.log": b"login by bob@web.de\n"})}),
+        "export.csv.gz": gzip.compress(CSV),
+        "evil.zip": zip_bytes({"../escape.csv": CSV}),
+        "bomb.zip": zip_bytes({"zeros.csv": b"0" * 30_000_000}),
+        "fake.xlsx": b"name,email\nnot,a workbook\n",
+        "broken.gz": gzip.compress(CSV)[:20],
+    }
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    config = Config(spacy_model="none", progress=False, max_archive_ratio=50)
+    return Scanner(config).scan([str(root)])
+
+
+def entities(inventory: Inventory, asset: str) -> set[str]:
+    found = next(a for a in inventory.assets if a.asset == asset)
+    return {e.type for f in found.fields for e in f.entities}
+
+
+@pytest.mark.parametrize(("asset", "entity"), [
+    ("book.xlsx/People", "EMAIL_ADDRESS"),
+    ("letter.docx", "EMAIL_ADDRESS"),
+    ("note.pdf", "EMAIL_ADDRESS"),
+    ("mail.eml", "EMAIL_ADDRESS"),
+    ("bundle.zip/crm/customers.csv", "EMAIL_ADDRESS"),
+    ("bundle.zip/logs.tar.gz/app.log", "EMAIL_ADDRESS"),
+    ("export.csv.gz/export.csv", "EMAIL_ADDRESS"),
+])
+def test_documents_and_archive_members_are_scanned(inventory: Inventory, asset: str,
+                                                   entity: str) -> None:
+    assert entity in entities(inventory, asset)
+
+
+def test_sheets_are_tables_and_text_documents_are_text(inventory: Inventory) -> None:
+    kinds = {a.asset: a.kind for a in inventory.assets}
+    assert kinds["book.xlsx/Orders"] == "file"
+    assert kinds["note.pdf"] == kinds["letter.docx"] == kinds["mail.eml"] == "text"
+
+
+@pytest.mark.parametrize(("asset", "reason"), [
+    ("evil.zip/../escape.csv", "unsafe"),
+    ("bomb.zip", "archive limit exceeded"),
+    ("fake.xlsx", "not"),
+    ("broken.gz", ""),
+])
+def test_bad_containers_are_errors_and_the_scan_goes_on(inventory: Inventory, asset: str,
+                                                       reason: str) -> None:
+    errors = {e.asset: e.reason for e in inventory.errors}
+    match = [a for a in errors if a is not None and a.startswith(asset)]
+    assert match, sorted(a for a in errors if a)
+    assert reason in errors[match[0]]
+    assert not any(a.asset.startswith(asset) and a.fields for a in inventory.assets)
