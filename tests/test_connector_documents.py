@@ -6,9 +6,9 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
-import zipfile
 
 import pytest
+from test_archives import zip_bytes
 from test_documents import docx_bytes, message, pdf_bytes, workbook_bytes
 
 from piiscan.config import Config
@@ -16,14 +16,6 @@ from piiscan.model import Inventory
 from piiscan.pipeline import Scanner
 
 CSV = b"name,email\nAnn Smith,ann.smith@gmail.com\nBob Jones,bob.jones@outlook.com\n"
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def tar_gz(files: dict[str, bytes]) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import email
 import io
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from email import policy
@@ -24,13 +23,13 @@ from xml.etree import ElementTree
 import pyarrow as pa
 
 from piiscan.connectors.readers import OLE_MAGIC
+from piiscan.connectors.readers.archives import spool
 from piiscan.connectors.readers.arrow import as_text, records_to_batch, string_batch
 from piiscan.connectors.readers.blob import Blob
 from piiscan.connectors.readers.csv_reader import header_names
 from piiscan.connectors.readers.flatten import flatten
 from piiscan.errors import AssetError
 
-SPOOL_MEMORY = 8 << 20
 CHUNK = 1 << 16
 EXTRA = "pip install 'piiscan[documents]'"
 NO_TEXT_LAYER = "no text layer (scanned image?)"
@@ -42,18 +41,7 @@ OLE_REASON = "encrypted or legacy (pre-2007) Office file: OLE container, not rea
 def seekable(blob: Blob) -> IO[bytes]:
     """The blob's stream, spooled (memory, then a temporary file) when it cannot seek."""
     stream = blob.open()
-    if stream.seekable():
-        return stream
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
-    try:
-        with stream:
-            while chunk := stream.read(CHUNK):
-                out.write(chunk)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return out  # type: ignore[return-value]
+    return stream if stream.seekable() else spool(stream)
 
 
 def _head(fh: IO[bytes], size: int = 8) -> bytes:

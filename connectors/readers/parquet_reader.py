@@ -87,10 +87,11 @@ def parquet_columns(pf: pq.ParquetFile) -> list[ColumnInfo]:
     return [ColumnInfo(n, str(t)) for f in pf.schema_arrow for n, t in _flat_fields(f)]
 
 
-def _flat_arrays(name: str, array: pa.Array) -> Iterator[tuple[str, pa.Array]]:
+def flat_arrays(name: str, array: pa.Array) -> Iterator[tuple[str, pa.Array]]:
+    """Leaves of a column, struct children named ``parent.child`` (as the scanner names them)."""
     if pa.types.is_struct(array.type):
         for child_field, child in zip(array.type, array.flatten(), strict=True):
-            yield from _flat_arrays(f"{name}.{child_field.name}", child)
+            yield from flat_arrays(f"{name}.{child_field.name}", child)
     else:
         yield name, array
 
@@ -98,7 +99,7 @@ def _flat_arrays(name: str, array: pa.Array) -> Iterator[tuple[str, pa.Array]]:
 def flatten_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Struct columns replaced by their leaves, named ``parent.child``."""
     pairs = [p for name, col in zip(batch.schema.names, batch.columns, strict=True)
-             for p in _flat_arrays(name, col)]
+             for p in flat_arrays(name, col)]
     return pa.RecordBatch.from_arrays([a for _, a in pairs], names=[n for n, _ in pairs])
 
 

@@ -36,6 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
+from piiscan.connectors.readers.csv_reader import header_names
+from piiscan.connectors.readers.parquet_reader import flat_arrays
 from piiscan.errors import SourceError, UsageError
 
 FORMATS: dict[str, str] = {
@@ -397,21 +399,6 @@ def _transform_batch(job: _Job, batch: pa.RecordBatch, first_row: int) -> pa.Rec
 # --------------------------------------------------------------------------- CSV
 
 
-def _csv_header_names(row: Sequence[str]) -> list[str]:
-    """Column names as the scanner gives them: blanks ``column_N``, repeats ``_2``…"""
-    names: list[str] = []
-    seen: set[str] = set()
-    for i, cell in enumerate(row, start=1):
-        base = cell.strip() or f"column_{i}"
-        name, k = base, 1
-        while name in seen:
-            k += 1
-            name = f"{base}_{k}"
-        seen.add(name)
-        names.append(name)
-    return names
-
-
 def _csv_dialect(sample: str, default: str) -> tuple[str, int, str]:
     """(delimiter, quoting, line terminator) of a CSV sample."""
     first = sample.splitlines()[0] if sample else ""
@@ -475,7 +462,7 @@ def _csv_stream(job: _Job, reader: Iterator[list[str]], writer: Any) -> int:
     header = next((row for row in reader if row), None)
     if header is None:
         raise _Skip("empty file")
-    names = _csv_header_names(header)
+    names = header_names(header)
     writer.writerow(header)
     width, total, ragged = len(names), 0, 0
     rows: list[list[str]] = []
@@ -669,15 +656,6 @@ def _copy_text(job: _Job) -> tuple[int, int]:
 # --------------------------------------------------------------------------- Parquet
 
 
-def _flat(name: str, array: pa.Array) -> Iterator[tuple[str, pa.Array]]:
-    """Leaves of a column, struct children named ``parent.child`` (as the scanner)."""
-    if pa.types.is_struct(array.type):
-        for child_field, child in zip(array.type, array.flatten(), strict=True):
-            yield from _flat(f"{name}.{child_field.name}", child)
-    else:
-        yield name, array
-
-
 def _rebuild(
     fld: pa.Field, original: pa.Array, leaves: Iterator[pa.Array]
 ) -> tuple[pa.Field, pa.Array]:
@@ -727,7 +705,7 @@ def _copy_parquet(job: _Job) -> tuple[int, int]:
             pairs = [
                 p
                 for name, col in zip(batch.schema.names, batch.columns, strict=True)
-                for p in _flat(name, col)
+                for p in flat_arrays(name, col)
             ]
             flat = pa.RecordBatch.from_arrays([a for _, a in pairs], names=[n for n, _ in pairs])
             out = _transform_batch(job, flat, rows_in + 1)
