@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+from dataclasses import replace
 
 import pytest
 from test_archives import zip_bytes
@@ -28,10 +29,12 @@ def tar_gz(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture(scope="module")
-def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
-    root = tmp_path_factory.mktemp("docs")
-    files = {
+CONFIG = Config(spacy_model="none", progress=False, max_archive_ratio=50)
+
+
+def document_objects() -> dict[str, bytes]:
+    """Every document and archive format, plus the bad cases."""
+    return {
         "book.xlsx": workbook_bytes(),
         "letter.docx": docx_bytes(),
         "note.pdf": pdf_bytes([["Contact ann.smith@gmail.com about the refund"]]),
@@ -44,10 +47,30 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
         "fake.xlsx": b"name,email\nnot,a workbook\n",
         "broken.gz": gzip.compress(CSV)[:20],
     }
-    for name, data in files.items():
+
+
+@pytest.fixture(scope="module")
+def inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
+    root = tmp_path_factory.mktemp("docs")
+    for name, data in document_objects().items():
         (root / name).write_bytes(data)
-    config = Config(spacy_model="none", progress=False, max_archive_ratio=50)
-    return Scanner(config).scan([str(root)])
+    return Scanner(CONFIG).scan([str(root)])
+
+
+def outline(inv: Inventory) -> tuple[dict[str, set[str]], dict[str | None, str]]:
+    """Asset → entity types, and failed asset → reason: what a scan found, anywhere."""
+    found = {a.asset: {e.type for f in a.fields for e in f.entities} for a in inv.assets}
+    return found, {e.asset: e.reason for e in inv.errors}
+
+
+def test_a_bucket_gives_the_same_inventory_as_the_disk(inventory: Inventory,
+                                                       s3_bucket) -> None:
+    bucket, client = s3_bucket({f"drop/{k}": v for k, v in document_objects().items()})
+    before = client.list_objects_v2(Bucket=bucket)["Contents"]
+    config = replace(CONFIG, endpoint_url=client.meta.endpoint_url)
+    from_bucket = Scanner(config).scan([f"s3://{bucket}/drop/"])
+    assert outline(from_bucket) == outline(inventory)
+    assert client.list_objects_v2(Bucket=bucket)["Contents"] == before  # nothing written
 
 
 def entities(inventory: Inventory, asset: str) -> set[str]:
