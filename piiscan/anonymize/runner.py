@@ -141,7 +141,7 @@ def anonymize(
         plan, rules, operators, scan_detector_analyze(scanner), config.min_score
     )
     say(f"writing {mask_url(target)}")
-    report = _copy(source, target, transformer, config, overwrite)
+    report = _copy(source, target, transformer, config, overwrite, on_event)
     verification = None
     if verify_level:
         say(f"verifying {mask_url(target)} (nothing at {verify_level} or above may remain)")
@@ -168,9 +168,32 @@ def _check_inventory(inventory: Inventory, source: str) -> None:
         )
 
 
+class _CopyProgress:
+    """Turns the copiers' progress calls into scan-style events for the CLI."""
+
+    def __init__(self, target: str, on_event: Callable[[Event], None] | None) -> None:
+        self.display = mask_url(target)
+        self.on_event = on_event or (lambda _e: None)
+        self.asset: str | None = None
+        self.rows = 0
+
+    def table(self, asset: str, rows_read: int) -> None:
+        if asset != self.asset:
+            self.on_event(Event("asset", self.display, asset))
+            self.asset, self.rows = asset, 0
+        self.on_event(Event("rows", self.display, asset, rows=rows_read - self.rows))
+        self.rows = rows_read
+
+    def file(self, copy: Any) -> None:
+        self.on_event(Event("asset", self.display, copy.asset))
+        self.on_event(Event("rows", self.display, copy.asset, rows=copy.rows_out))
+
+
 def _copy(
-    source: str, target: str, transformer: Any, config: Config, overwrite: bool
+    source: str, target: str, transformer: Any, config: Config, overwrite: bool,
+    on_event: Callable[[Event], None] | None = None,
 ) -> CopyReport:
+    progress = _CopyProgress(target, on_event)
     if is_database(source):
         from piiscan.anonymize.sql_copy import copy_database
 
@@ -180,6 +203,7 @@ def _copy(
             transformer,
             batch_rows=config.batch_rows,
             overwrite=overwrite,
+            on_progress=progress.table,
         )
     if is_database(target):
         raise UsageError("a file source is copied to a directory or file path, not a database")
@@ -191,6 +215,7 @@ def _copy(
         Path(target).expanduser(),
         transformer,
         batch_rows=config.batch_rows,
+        on_progress=progress.file,
         overwrite=overwrite,
     )
 
