@@ -183,7 +183,8 @@ class FileAsset(Asset):
         cfg, limit, fmt = self.config, self._limit, self._content_format()
         if fmt == "csv":
             return csv_batches(self.blob, batch_rows=cfg.batch_rows, limit=limit,
-                               max_bytes=self._max_bytes, notes=self.notes)
+                               max_bytes=self._max_bytes, max_line_chars=cfg.max_line_chars,
+                               notes=self.notes)
         if fmt == "json":
             return json_batches(self.blob, batch_rows=cfg.batch_rows, limit=limit,
                                 max_bytes=cfg.max_text_bytes, notes=self.notes)
@@ -354,9 +355,15 @@ class FileConnector(Connector):
             return
         if fmt == "eml":
             yield FileAsset(blob, fmt, self.config, self.selection)
-            for attachment in eml_attachments(blob, max_bytes=self.config.max_text_bytes):
+            attachments = eml_attachments(blob, max_bytes=self.config.max_text_bytes)
+            while True:
+                try:
+                    attachment = next(attachments)
+                except StopIteration:
+                    return
+                except (AssetError, ValueError, LookupError):
+                    return  # an unreadable message: reading it reports why
                 yield from self._blob_assets(attachment, single=False)
-            return
         if fmt == "" and blob.size != 0 and _sniffs_as_text(blob):
             fmt = "text"
         if fmt and fmt not in (*TABLE_FORMATS, *TEXT_FORMATS, *OTHER_FORMATS):

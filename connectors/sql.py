@@ -16,13 +16,22 @@ dot-separated parts:
 
 A column is selected when no exclude pattern matches it and, if include patterns are
 given, one of them does; a table with no selected column is not read at all.
+
+A table whose connection fails (server restarted, network cut) is retried after
+:data:`RETRY_DELAYS`; rows already read are skipped on the re-read only when they come
+back identical, so no row is counted twice. A table that still fails becomes an
+:class:`~piiscan.errors.AssetError` naming how many rows were read, and later tables of
+an unreachable server try once without waiting.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import logging
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -33,15 +42,27 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.engine.reflection import ObjectKind
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DisconnectionError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from piiscan.config import Config
 from piiscan.connectors.readers.arrow import rows_to_batch
 from piiscan.connectors.storage import is_store_url
 from piiscan.errors import AssetError, SourceError, UsageError
+from piiscan.log_scrub import register_url
 from piiscan.masking import mask_url, scrub, url_secrets
 from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
 
+log = logging.getLogger(__name__)
+
+#: Waits before the retries of a table whose connection failed (server restart, network).
+RETRY_DELAYS = (0.5, 1.0, 2.0)
 SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"}
 RANDOM_MAX_ROWS = 1_000_000
 RANDOM_DIALECTS = ("postgresql", "sqlite")
@@ -121,6 +142,7 @@ def _type_name(data_type: Any) -> str:
 def create_readonly_engine(source: str) -> Engine:
     """A SQLAlchemy engine opened read-only where possible; UsageError/SourceError."""
     shown = mask_url(source)
+    register_url(source)  # kept out of every log line, third-party libraries' included
     try:
         url = _normalise(make_url(source))
     except (ArgumentError, ValueError):
@@ -133,6 +155,7 @@ def create_readonly_engine(source: str) -> Engine:
     elif backend == "postgresql":
         kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on",
                                   "connect_timeout": 10}
+        kwargs["pool_pre_ping"] = True  # a pooled connection may predate a server restart
     try:
         return sa.create_engine(url, **kwargs)
     except NoSuchModuleError:
@@ -214,6 +237,13 @@ class SqlAsset(Asset):
         return estimate is not None and sample_rows < float(estimate) < RANDOM_MAX_ROWS
 
     def batches(self) -> Iterator[pa.RecordBatch]:
+        """Stream the rows; a dropped connection is retried (see :func:`_is_transient`).
+
+        A retry re-runs the same statement and skips the rows already yielded, after
+        checking that they come back identical (same rows, same order: a digest of them);
+        otherwise — e.g. a random sample, or a table that changed — the asset fails with
+        an :class:`AssetError` saying how many rows were read, rather than count a row twice.
+        """
         if self._error:
             raise AssetError(self._error)
         names = [c.name for c in self._columns]
@@ -221,20 +251,80 @@ class SqlAsset(Asset):
             return
         size = max(1, self.connector.config.batch_rows)
         secrets_ = url_secrets(self.connector.source)
-        yielded = False
-        try:
-            with self.connector.engine.connect() as conn:
-                stmt = self._statement(conn)
-                result = conn.execution_options(stream_results=True, yield_per=size
-                                                ).execute(stmt)
-                for rows in result.partitions(size):
-                    yielded = True
-                    yield rows_to_batch(names, [tuple(r) for r in rows])
-        except SQLAlchemyError as exc:
-            raise AssetError(f"cannot read {self.kind} {self.name}: "
-                             f"{_one_line(exc, secrets_)}") from None
-        if not yielded:
+        sent = _RowDigest()  # rows yielded so far
+        delays = () if self.connector.unreachable else RETRY_DELAYS
+        for attempt in range(len(delays) + 1):
+            replay = _RowDigest(goal=sent)  # rows an earlier attempt yielded already
+            try:
+                with self.connector.engine.connect() as conn:
+                    stmt = self._statement(conn)
+                    result = conn.execution_options(stream_results=True, yield_per=size
+                                                    ).execute(stmt)
+                    for rows in result.partitions(size):
+                        fresh = replay.skip([tuple(r) for r in rows])
+                        if fresh:
+                            sent.add(fresh)
+                            yield rows_to_batch(names, fresh)
+                if replay.count < replay.goal[0]:
+                    raise AssetError(self._lost(sent.count, "the table shrank on re-read"))
+                self.connector.unreachable = False
+                break
+            except SQLAlchemyError as exc:
+                reason = _one_line(exc, secrets_)
+                if not _is_transient(exc):
+                    raise AssetError(f"cannot read {self.kind} {self.name}: {reason}") from None
+                if attempt >= len(delays):
+                    self.connector.unreachable = True
+                    tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
+                    raise AssetError(self._lost(sent.count, f"{reason} ({tries})")) from None
+                log.info("%s %s: connection lost after %d rows, retrying in %.1fs: %s",
+                         self.kind, self.name, sent.count, delays[attempt], reason)
+                time.sleep(delays[attempt])
+        if not sent.count:
             yield rows_to_batch(names, [])
+
+    def _lost(self, rows: int, reason: str) -> str:
+        where = f"connection lost after {rows} rows" if rows else "cannot connect"
+        return f"cannot read {self.kind} {self.name}: {where}: {reason}"
+
+
+class _RowDigest:
+    """A running digest and count of rows, to check that a re-read repeats them exactly."""
+
+    def __init__(self, goal: _RowDigest | None = None) -> None:
+        self.count = 0
+        self._hash = hashlib.blake2b(digest_size=16)
+        #: (count, digest) of the rows to skip: those an earlier attempt yielded.
+        self.goal = (goal.count, goal.digest()) if goal else (0, b"")
+
+    def digest(self) -> bytes:
+        return self._hash.digest()
+
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
+        for row in rows:
+            values = tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+            self._hash.update(repr(values).encode("utf-8", "surrogatepass") + b"\x1e")
+        self.count += len(rows)
+
+    def skip(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The rows past the goal; AssetError when the replayed rows differ from it."""
+        count, digest = self.goal
+        take = min(len(rows), count - self.count)
+        if take <= 0:
+            return rows
+        self.add(rows[:take])
+        if self.count == count and self.digest() != digest:
+            raise AssetError(f"connection lost after {count} rows, and the rows came "
+                             "back in another order on re-read (random sample or changed "
+                             "table): not resumed")
+        return rows[take:]
+
+
+def _is_transient(exc: SQLAlchemyError) -> bool:
+    """A dropped or refused connection (server restarted, network cut): worth a retry."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError)
 
 
 class SqlConnector(Connector):
@@ -246,6 +336,8 @@ class SqlConnector(Connector):
     def __init__(self, source: str, config: Config) -> None:
         super().__init__(source, config)
         self.engine = create_readonly_engine(source)
+        #: Set when a table exhausted its retries: later tables try once, without waiting.
+        self.unreachable = False
         self.selection = Selection(config.include, config.exclude)
         try:
             with self.engine.connect() as conn:

@@ -45,7 +45,7 @@ NOT_STORES = frozenset({
 })
 #: Objects up to this size are fetched whole, once, and served from memory afterwards.
 SMALL_OBJECT_BYTES = SMALL_BLOB_BYTES
-RETRY_ATTEMPTS = 4
+RETRY_ATTEMPTS = 3
 RETRY_BASE_DELAY = 0.25
 RETRY_MAX_DELAY = 4.0
 _TRANSIENT_ERRNO = {errno.EBUSY, errno.EAGAIN, errno.ETIMEDOUT, errno.ECONNRESET,
@@ -53,7 +53,9 @@ _TRANSIENT_ERRNO = {errno.EBUSY, errno.EAGAIN, errno.ETIMEDOUT, errno.ECONNRESET
 _TRANSIENT_NAMES = {"ReadTimeoutError", "ConnectionClosedError", "ClientPayloadError",
                     "ServerDisconnectedError", "FSTimeoutError", "IncompleteRead",
                     "ResponseStreamingError"}
-#: Attempts of the S3 client itself (botocore, adaptive mode: it also rate-limits).
+#: Attempts of the S3 client itself, the first included (botocore, adaptive mode: it also
+#: rate-limits); piiscan's :data:`RETRY_ATTEMPTS` come on top, so a permanently failing
+#: object costs at most ``RETRY_ATTEMPTS * S3_CLIENT_ATTEMPTS`` requests.
 S3_CLIENT_ATTEMPTS = 3
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
@@ -94,11 +96,15 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNO
 
 
-def retry_transient(fn: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS,
-                    base_delay: float = RETRY_BASE_DELAY, max_delay: float = RETRY_MAX_DELAY,
+def retry_transient(fn: Callable[[], T], *, attempts: int | None = None,
+                    base_delay: float | None = None, max_delay: float | None = None,
                     sleep: Callable[[float], None] = time.sleep) -> T:
     """Call ``fn``; on a transient failure wait ``base_delay * 2**n`` (capped) and retry,
-    at most ``attempts`` calls in all. Other failures, and the last one, propagate."""
+    at most ``attempts`` calls in all. Other failures, and the last one, propagate.
+    Unset arguments take the module's ``RETRY_*`` values at call time."""
+    attempts = RETRY_ATTEMPTS if attempts is None else attempts
+    base_delay = RETRY_BASE_DELAY if base_delay is None else base_delay
+    max_delay = RETRY_MAX_DELAY if max_delay is None else max_delay
     for attempt in range(attempts):
         try:
             return fn()
@@ -151,7 +157,7 @@ def open_filesystem(protocol: str, config: Config) -> Any:
     if protocol in ("s3", "s3a"):
         kwargs["client_kwargs"] = (
             {"endpoint_url": config.endpoint_url} if config.endpoint_url else {})
-        kwargs["config_kwargs"] = {"retries": {"max_attempts": S3_CLIENT_ATTEMPTS,
+        kwargs["config_kwargs"] = {"retries": {"total_max_attempts": S3_CLIENT_ATTEMPTS,
                                                "mode": "adaptive"},
                                    "connect_timeout": 10, "read_timeout": 60}
     elif protocol in ("gs", "gcs") and config.endpoint_url:

@@ -32,6 +32,7 @@ from piiscan.detectors.nlp import ResolvedModel, resolve_model
 from piiscan.detectors.places import place_score
 from piiscan.detectors.postprocess import clean
 from piiscan.detectors.recognizers import custom_recognizers
+from piiscan.detectors.recognizers.safe_builtins import SafeInPanRecognizer, SafeUrlRecognizer
 from piiscan.model import Hint, Span
 from piiscan.plugins import Detector
 
@@ -63,7 +64,7 @@ _COUNTRY_RECOGNIZERS = (
     pr.UkDrivingLicenceRecognizer,
     pr.UkPostcodeRecognizer,
     pr.InAadhaarRecognizer,
-    pr.InPanRecognizer,
+    SafeInPanRecognizer,
     pr.InPassportRecognizer,
     pr.InVoterRecognizer,
     pr.DeTaxIdRecognizer,
@@ -123,7 +124,7 @@ def _generic_recognizers(language: str, has_ner: bool) -> list[EntityRecognizer]
             supported_language=language,
             supported_regions=("US", "GB", "DE", "FR", "IN", "ES", "IT", "CA"),
         ),
-        pr.UrlRecognizer(supported_language=language),
+        SafeUrlRecognizer(supported_language=language),
     ]
     if has_ner:
         recognizers.append(pr.SpacyRecognizer(supported_language=language))

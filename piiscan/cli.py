@@ -45,6 +45,9 @@ def cli(verbose: int, quiet: bool) -> None:
     )
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     logging.getLogger("presidio-analyzer").setLevel(max(level, logging.ERROR))
+    from piiscan.log_scrub import install
+
+    install()  # no secret in any log line, third-party libraries' included
 
 
 def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -223,7 +226,7 @@ def _write(reporter: Any, inventory: Any, output: Path | None) -> None:
 @contextmanager
 def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
     """An event sink: a one-line live status on stderr, and one line per error."""
-    state = {"assets": 0, "rows": 0, "errors": 0, "width": 0, "unchanged": 0}
+    state = {"assets": 0, "rows": 0, "errors": 0, "width": 0, "unchanged": 0, "resumed": 0}
 
     def status(text: str) -> None:
         if show:
@@ -241,8 +244,9 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
             state["rows"] += event.rows
             status(f"[{state['assets']}] {event.asset}: {state['rows']} rows read")
         elif event.kind == "unchanged":
-            state["unchanged"] += 1
-            status(f"[{state['assets']}] {event.asset}: unchanged")
+            key = "resumed" if event.message == "resumed" else "unchanged"
+            state[key] += 1
+            status(f"[{state['assets']}] {event.asset}: {key}")
         elif event.kind == "source":
             status(f"opening {event.source}")
         elif event.kind == "error":
@@ -260,7 +264,8 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
             sys.stderr.write("\r" + " " * state["width"] + "\r")
             click.echo(
                 f"scanned {state['assets']} assets, {state['rows']} rows, {state['errors']} errors"
-                + (f" ({state['unchanged']} unchanged)" if state["unchanged"] else ""),
+                + (f" ({state['unchanged']} unchanged)" if state["unchanged"] else "")
+                + (f" ({state['resumed']} resumed)" if state["resumed"] else ""),
                 err=True,
             )
 

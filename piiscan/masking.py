@@ -17,6 +17,9 @@ _SECRET_QUERY_KEYS = re.compile(
     r"(pass(word)?|pwd|secret|token|key|credential|signature|sig|auth)", re.IGNORECASE
 )
 MASK = "***"
+_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: ``user:`` at the start of a URL's authority (SQLAlchemy's reading: no ``:`` or ``/``).
+_USER_COLON = re.compile(r"[^:/?#@]*:")
 
 
 class EvidenceEncoder:
@@ -49,7 +52,7 @@ def mask_value(value: str, entity_type: str | None = None) -> str:
     value = value.strip()
     if not value:
         return MASK
-    if entity_type == "EMAIL_ADDRESS" or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+    if _EMAIL_SHAPE.fullmatch(value):  # only a whole address: never keep a cell's tail
         local, _, domain = value.rpartition("@")
         return f"{local[:1]}{MASK}@{domain}" if len(local) > 1 else f"{MASK}@{domain}"
     visible = min(3, len(value) // 4)
@@ -60,43 +63,72 @@ def mask_value(value: str, entity_type: str | None = None) -> str:
     return value[:head] + MASK + (value[-tail:] if tail else "")
 
 
+def _userinfo(url: str) -> tuple[int, int, int] | None:
+    """``(user_end, password_start, password_end)`` offsets of ``user:password@`` in ``url``.
+
+    Passwords are often written unencoded (``p@ss/w#rd``), which :func:`urlsplit` cuts at
+    the first ``/``, ``?`` or ``#`` and SQLAlchemy at the first ``@``. The password is
+    taken to run to the *last* ``@`` of the URL, so no reading of it can leave a part
+    visible (an ``@`` later in a path only makes the display coarser).
+    """
+    scheme_end = url.find("://")
+    if scheme_end <= 0:
+        return None
+    begin = scheme_end + 3
+    user = _USER_COLON.match(url, begin)
+    at = url.rfind("@")
+    if user is None or at < user.end():
+        return None
+    return user.end() - 1, user.end(), at
+
+
 def mask_url(url: str) -> str:
     """Hide the password (and secret-looking query parameters) of a URL-like source."""
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if len(scheme) < 2 or scheme.lower() == "file":
+        return url  # a path (or a Windows drive letter), not a URL
+    info = _userinfo(url)
+    if info is not None:
+        user_end, _, at = info
+        url = url[:user_end] + ":" + MASK + url[at:]
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
-    if not parts.scheme or parts.scheme == "file" or len(parts.scheme) == 1:
+    if not parts.query:
+        return url  # nothing else secret; keep the exact spelling (sqlite:///…)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode(
+        [(k, MASK if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*"
+    )
+    if query == parts.query:
         return url
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        user, sep, _password = userinfo.partition(":")
-        netloc = f"{user}:{MASK}@{host}" if sep else f"{user}@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, MASK if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*"
-        )
-    if netloc == parts.netloc and query == parts.query:
-        return url  # nothing secret; keep the exact spelling (sqlite:///…)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 def url_secrets(url: str) -> list[str]:
-    """The secret substrings of a URL (password, secret query values), for scrubbing."""
+    """The secret substrings of a URL (password, secret query values), for scrubbing.
+
+    Every reading of the password is listed (to the last ``@``, to the first ``@`` as
+    SQLAlchemy reads it, and :func:`urlsplit`'s), longest first.
+    """
+    found: list[str] = []
+    info = _userinfo(url)
+    if info is not None:
+        _, start, at = info
+        found.append(url[start:at])
+        first_at = url.find("@", start)
+        found.append(url[start:first_at])
     try:
         parts = urlsplit(url)
     except ValueError:
-        return []
-    found: list[str] = []
+        return sorted({s for s in found if s}, key=len, reverse=True)
     if "@" in parts.netloc:
         userinfo = parts.netloc.rpartition("@")[0]
         if ":" in userinfo:
             found.append(userinfo.partition(":")[2])
     found += [v for k, v in parse_qsl(parts.query) if _SECRET_QUERY_KEYS.search(k) and v]
-    return [s for s in found if s]
+    return sorted({s for s in found if s}, key=len, reverse=True)
 
 
 def scrub(text: str, secrets_: list[str]) -> str:

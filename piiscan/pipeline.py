@@ -24,6 +24,7 @@ from piiscan.classification import (
 )
 from piiscan.config import Config
 from piiscan.errors import AssetError, PiiscanError, SourceError, UsageError
+from piiscan.log_scrub import env_secrets
 from piiscan.masking import EvidenceEncoder, mask_url, scrub, url_secrets
 from piiscan.model import AssetResult, FieldResult, Inventory, ScanError, Span, TextFinding
 from piiscan.plugins import Asset, Connector, Detector
@@ -42,7 +43,11 @@ MAX_FINDINGS_PER_ASSET = 1_000
 
 @dataclass(frozen=True)
 class Event:
-    """A progress event: ``kind`` is source|asset|unchanged|rows|error|done."""
+    """A progress event: ``kind`` is source|asset|unchanged|rows|error|done.
+
+    ``unchanged`` carries ``message`` "unchanged" (an incremental rescan reused the
+    object's result) or "resumed" (the interrupted run being resumed had finished it).
+    """
 
     kind: str
     source: str
@@ -119,6 +124,9 @@ class Scanner:
             else build_detectors(self.config, self.registry)
         )
         self.encoder = EvidenceEncoder(self.config.evidence, self.config.hash_key)
+        #: Secrets no recorded reason may hold: the environment's keys and tokens, the hash key.
+        self.secrets = env_secrets() + (
+            [self.config.hash_key.decode("utf-8", "replace")] if self.config.hash_key else [])
         self.on_event = on_event or (lambda event: None)
         #: Incremental rescans: given, or opened from ``config.state_path`` (None: off).
         self.state = state
@@ -133,11 +141,13 @@ class Scanner:
         if not sources:
             raise UsageError("give at least one source (a path or a database URL)")
         classes = [resolve_connector(s, self.registry) for s in sources]
+        if self.state is not None:
+            self.state.begin_run(sources)
         assets: list[AssetResult] = []
         errors: list[ScanError] = []
         for source, cls in zip(sources, classes, strict=True):
             display = mask_url(source)
-            secrets_ = url_secrets(source)
+            secrets_ = url_secrets(source) + self.secrets
             self.on_event(Event("source", display))
             try:
                 connector = cls(source, self.config)
@@ -153,7 +163,10 @@ class Scanner:
                         self.on_event(Event("error", display, error.asset, message=error.reason))
             finally:
                 connector.close()
-        return self._inventory(sources, assets, errors)
+        inventory = self._inventory(sources, assets, errors)
+        if self.state is not None:
+            self.state.finish_run()
+        return inventory
 
     def close(self) -> None:
         """Release the state file, when one is open."""
@@ -168,8 +181,13 @@ class Scanner:
             for asset in connector.assets():
                 self.on_event(Event("asset", display, asset.name))
                 fingerprint = getattr(asset, "fingerprint", None)  # before reading
+                cached = self._resumed(asset, display, fingerprint)
+                if cached is not None:
+                    yield cached, None
+                    continue
                 cached = self._carried_over(asset, display, fingerprint)
                 if cached is not None:
+                    self._record_in_run(display, asset.name, fingerprint, cached)
                     yield cached, None
                     continue
                 try:
@@ -182,9 +200,28 @@ class Scanner:
                     continue
                 if self.state is not None and fingerprint is not None:
                     self.state.record(display, asset.name, fingerprint, result)
+                self._record_in_run(display, asset.name, fingerprint, result)
                 yield result, None
         except Exception as exc:  # discovery itself failed: the rest of the source is lost
             yield None, ScanError(display, None, _failure(exc, display, secrets_))
+
+    def _resumed(
+        self, asset: Asset, display: str, fingerprint: str | None
+    ) -> AssetResult | None:
+        """An asset the interrupted run being resumed already finished (not read again)."""
+        if self.state is None:
+            return None
+        done = self.state.resumed(display, asset.name, fingerprint)
+        if done is None:
+            return None
+        self.on_event(Event("unchanged", display, asset.name, message="resumed"))
+        return replace(done, source=display)
+
+    def _record_in_run(
+        self, display: str, name: str, fingerprint: str | None, result: AssetResult
+    ) -> None:
+        if self.state is not None:
+            self.state.record_in_run(display, name, fingerprint, result)
 
     def _carried_over(
         self, asset: Asset, display: str, fingerprint: str | None
@@ -242,10 +279,11 @@ class Scanner:
                 break
             if limit is not None and rows + batch.num_rows > limit:
                 batch = batch.slice(0, limit - rows)
-            for i, name in enumerate(batch.schema.names):
+            schema = batch.schema
+            for i, (name, type_) in enumerate(zip(schema.names, schema.types, strict=True)):
                 acc = accs.get(name)
                 if acc is None:
-                    acc = accs[name] = self._accumulator(name, str(batch.schema.types[i]))
+                    acc = accs[name] = self._accumulator(name, str(type_))
                 self._feed_column(acc, batch.column(i).to_pylist(), rows)
             rows += batch.num_rows
             self.on_event(Event("rows", source, asset.name, rows=batch.num_rows))
@@ -378,8 +416,28 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def unfinished(errors: Sequence[ScanError]) -> list[dict[str, str | None]]:
+    """The assets not finished: each failed asset, and ``asset: None`` for a source whose
+    discovery failed (what it would have listed is unknown)."""
+    seen: dict[tuple[str, str | None], None] = {}
+    for e in errors:
+        seen.setdefault((e.source, e.asset), None)
+    return [{"source": source, "asset": asset} for source, asset in seen]
+
+
+def incomplete_line(errors: Sequence[ScanError]) -> str | None:
+    """The line every human-readable report shows for a partial inventory, else None."""
+    n = len(unfinished(errors))
+    if not n:
+        return None
+    return f"INCOMPLETE: {n} asset{'s' if n != 1 else ''} not finished"
+
+
 def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dict[str, Any]:
     """Counts by sensitivity level and category: what a reader looks at first.
+
+    ``complete`` is False, and ``unfinished`` lists the assets, when any asset or source
+    could not be read to the end: such an inventory is never presented as complete.
 
     ``by_prefix`` (per bucket / folder of file and object sources, see
     :mod:`piiscan.prefix_summary`) is present only when there are such assets.
@@ -400,6 +458,8 @@ def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dic
         "personal_fields": sum(1 for f in fields if f.status == "personal"),
         "text_findings": sum(len(a.findings) for a in assets),
         "errors": len(errors),
+        "complete": not errors,
+        "unfinished": unfinished(errors),
     }
     by_prefix = prefix_summary(assets)
     if by_prefix:

@@ -14,7 +14,7 @@ from html import escape
 from typing import IO, TYPE_CHECKING
 
 from piiscan.masking import mask_url
-from piiscan.pipeline import summarize
+from piiscan.pipeline import incomplete_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.reports import presentation as p
 from piiscan.reports.html_style import CSS, HEAT_RGB, LEVEL_COLOURS
@@ -78,12 +78,11 @@ def _banners(inv: Inventory) -> list[str]:
     out = []
     if not p.found_anything(inv):
         out.append(f'<p class="banner clear">{h(p.nothing_found_text(inv))}</p>')
-    if inv.errors:
-        n = len(inv.errors)
+    incomplete = incomplete_line(inv.errors)
+    if incomplete:
         out.append(
-            f'<p class="banner warn">{n} source{"s" if n != 1 else ""} or asset'
-            f"{'s' if n != 1 else ''} could not be read: this report is incomplete "
-            '(see <a href="#errors">Errors</a>).</p>'
+            f'<p class="banner warn"><strong>{h(incomplete)}</strong>: they could not be '
+            'read to the end, so this report is partial (see <a href="#errors">Errors</a>).</p>'
         )
     return out
 

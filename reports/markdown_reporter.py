@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from piiscan.masking import mask_url
-from piiscan.pipeline import summarize
+from piiscan.pipeline import incomplete_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.reports import presentation as p
 from piiscan.reports.rows import most_sensitive_first
@@ -135,6 +135,9 @@ def render(inv: Inventory) -> list[str]:
         head.append(f"policy {md(inv.policy.get('name', '?'))} {md(inv.policy.get('version', ''))}")
     sources = ", ".join(code(mask_url(s)) for s in inv.sources) or "-"
     lines = ["# Personal data report", "", " · ".join(head).rstrip(), "", f"Sources: {sources}"]
+    incomplete = incomplete_line(inv.errors)
+    if incomplete:
+        lines += ["", f"**{incomplete}** (see Errors below)"]
     lines += ["", *_summary(inv), "", "## Assets, most sensitive first"]
     for a in most_sensitive_first(inv.assets):
         lines += ["", *_asset(a)]

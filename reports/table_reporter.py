@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING
 
 from piiscan.masking import mask_url
-from piiscan.pipeline import summarize
+from piiscan.pipeline import incomplete_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.policy import LEVELS
 
@@ -155,7 +155,11 @@ def render(inventory: Inventory, colour: bool = False) -> list[str]:
         head.append(f"generated {inventory.generated_at}")
     head.append(f"policy {policy.get('name', '?')} {policy.get('version', '')}".rstrip())
     sources = ", ".join(mask_url(s) for s in inventory.sources) or "-"
-    lines = [clip(" · ".join(head), WIDTH), clip(f"sources: {sources}", WIDTH), "", "Summary"]
+    lines = [clip(" · ".join(head), WIDTH), clip(f"sources: {sources}", WIDTH)]
+    incomplete = incomplete_line(inventory.errors)
+    if incomplete:
+        lines += ["", f"{incomplete} (see Errors below)"]
+    lines += ["", "Summary"]
 
     s = summarize(inventory.assets, inventory.errors)
     levels = ", ".join(f"{paint.level(k)} {n}" for k, n in _by_rank(s["assets_by_sensitivity"]))

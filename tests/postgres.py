@@ -85,6 +85,29 @@ class TempPostgres:
                          "-p", str(self.port), "-U", "postgres", "-d", database,
                          input_=sql)
 
+    def _pg_ctl(self, action: str) -> None:
+        assert self.root is not None, "server not started"
+        args = ["pg_ctl", "-D", str(self.root / "data"), "-w", "-t", "60"]
+        if action == "start":
+            args += ["-l", str(self.root / "log"),
+                     "-o", f"-k {self.root} -h 127.0.0.1 -p {self.port}"]
+        else:
+            args += ["-m", "fast"]
+        self._run(*args, action)
+
+    def halt(self) -> None:
+        """Shut the server down (fast mode: sessions are cut), keeping its data."""
+        self._pg_ctl("stop")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port and data directory."""
+        self._pg_ctl("start")
+
+    def restart(self) -> None:
+        """A real restart: every open session is cut, then the server accepts new ones."""
+        self.halt()
+        self.resume()
+
     def stop(self) -> None:
         if self.root is None:
             return

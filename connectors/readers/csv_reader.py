@@ -14,6 +14,9 @@ from piiscan.errors import AssetError
 
 DELIMITERS = ",;\t|"
 SNIFF_CHARS = 64 * 1024
+#: Columns read from one file at most (each costs the scan per-column work); the rest
+#: are dropped with a note. Header lines are also bounded by ``max_line_chars``.
+MAX_COLUMNS = 2_000
 
 
 def header_names(row: Sequence[str]) -> list[str]:
@@ -21,12 +24,16 @@ def header_names(row: Sequence[str]) -> list[str]:
     repeats get ``_2``, ``_3``…"""
     names: list[str] = []
     seen: set[str] = set()
+    last: dict[str, int] = {}  # the last suffix given to a base: linear in repeats
     for i, cell in enumerate(row, start=1):
         base = cell.strip() or f"column_{i}"
-        name, k = base, 1
-        while name in seen:
-            k += 1
-            name = f"{base}_{k}"
+        name = base
+        if name in seen:
+            k = last.get(base, 1)
+            while name in seen:
+                k += 1
+                name = f"{base}_{k}"
+            last[base] = k
         seen.add(name)
         names.append(name)
     return names
@@ -51,17 +58,18 @@ def sniff_delimiter(sample: str, default: str) -> str:
 
 
 def csv_batches(blob: Blob, *, batch_rows: int, limit: int | None,
-                max_bytes: int | None = None,
+                max_bytes: int | None = None, max_line_chars: int | None = None,
                 notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
     """String record batches of a CSV file; a header-only file yields one empty batch.
 
     ``limit`` caps the rows and ``max_bytes`` the text read (sampling); a note says when
-    either cut the file short."""
+    either cut the file short. Physical lines longer than ``max_line_chars`` are cut
+    there (the rest of the line is skipped, never held whole), with a note."""
     encoding: Encoding = sniff_encoding(blob, "text CSV")
     if encoding.note and notes is not None:
         notes.append(encoding.note)
     default = "\t" if blob.suffix in (".tsv", ".tab") else ","
-    budget = CharBudget(max_bytes)
+    budget = CharBudget(max_bytes, max_line_chars)
     with open_text(blob, encoding) as fh:
         sample = fh.read(SNIFF_CHARS)
         if not sample.strip():
@@ -74,6 +82,9 @@ def csv_batches(blob: Blob, *, batch_rows: int, limit: int | None,
             yield from _stream(reader, batch_rows, limit, budget, notes)
         except csv.Error as exc:
             raise AssetError(f"malformed CSV near line {reader.line_num}: {exc}") from exc
+        finally:
+            if notes is not None and budget.cut_note():
+                notes.append(budget.cut_note())  # type: ignore[arg-type]
 
 
 def _stream(reader: Iterator[list[str]], batch_rows: int, limit: int | None,
@@ -82,14 +93,20 @@ def _stream(reader: Iterator[list[str]], batch_rows: int, limit: int | None,
     if header is None:
         raise AssetError("empty file")
     names = header_names(header)
+    declared = len(names)
+    if declared > MAX_COLUMNS:
+        names = names[:MAX_COLUMNS]
+        if notes is not None:
+            notes.append(f"only the first {MAX_COLUMNS} of {declared} columns read")
     width = len(names)
     rows: list[list[str | None]] = []
     total = ragged = 0
     for row in reader:
         if not row:
             continue
-        if len(row) != width:
+        if len(row) != declared:
             ragged += 1
+        if len(row) != width:
             row = (row + [None] * width)[:width]  # type: ignore[operator]
         rows.append(row)  # type: ignore[arg-type]
         total += 1

@@ -118,8 +118,12 @@ def open_text(blob: Blob, encoding: Encoding) -> IO[str]:
                             newline="")
 
 
-def bounded_lines(fh: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
-    """Lines without their newline, each cut at ``limit`` characters: (text, was_cut)."""
+def bounded_lines(fh: IO[str], limit: int, budget: CharBudget | None = None
+                  ) -> Iterator[tuple[str, bool]]:
+    """Lines without their newline, each cut at ``limit`` characters: (text, was_cut).
+
+    The rest of an over-long line is read in pieces of ``limit`` characters and dropped
+    (never held whole); its length is charged to ``budget`` when given."""
     while True:
         line = fh.readline(limit + 1)
         if not line:
@@ -127,25 +131,50 @@ def bounded_lines(fh: IO[str], limit: int) -> Iterator[tuple[str, bool]]:
         cut = False
         if len(line) > limit and not line.endswith(("\n", "\r")):
             cut = True
-            while True:  # skip the rest of the over-long line
-                rest = fh.readline(limit)
-                if not rest or rest.endswith(("\n", "\r")):
-                    break
+            skipped = _skip_rest(fh, limit)
+            if budget is not None:
+                budget.add(skipped)
             line = line[:limit]
         yield line.rstrip("\r\n"), cut
 
 
+def _skip_rest(fh: IO[str], limit: int) -> int:
+    """Read and drop the rest of the current line; the characters dropped."""
+    skipped = 0
+    while True:
+        rest = fh.readline(limit)
+        skipped += len(rest)
+        if not rest or rest.endswith(("\n", "\r")):
+            return skipped
+
+
 class CharBudget:
     """Counts characters read from a text stream against a sampling budget (``None``: no
-    limit); ``exceeded`` turns true once more than ``limit`` characters went through."""
+    limit); ``exceeded`` turns true once more than ``limit`` characters went through.
 
-    def __init__(self, limit: int | None) -> None:
+    With ``max_line_chars``, :meth:`lines` cuts physical lines at that length (the rest
+    of such a line is skipped, never held whole) and counts them in ``cut_lines``."""
+
+    def __init__(self, limit: int | None, max_line_chars: int | None = None) -> None:
         self.limit = limit
         self.used = 0
+        self.max_line_chars = max_line_chars
+        self.cut_lines = 0
 
     def lines(self, fh: IO[str]) -> Iterator[str]:
-        for line in fh:
+        """Physical lines with their line endings (as :class:`csv.reader` wants them)."""
+        cap = self.max_line_chars
+        if cap is None:
+            for line in fh:
+                self.used += len(line)
+                yield line
+            return
+        while line := fh.readline(cap + 1):
             self.used += len(line)
+            if len(line) > cap and not line.endswith(("\n", "\r")):
+                self.cut_lines += 1
+                self.used += _skip_rest(fh, cap)
+                line = line[:cap] + "\n"
             yield line
 
     def add(self, n: int) -> None:
@@ -157,3 +186,10 @@ class CharBudget:
 
     def note(self) -> str:
         return f"sampled: stopped after about {self.limit} bytes (--full reads everything)"
+
+    def cut_note(self) -> str | None:
+        """The note on over-long lines, when some were cut."""
+        if not self.cut_lines:
+            return None
+        return (f"{self.cut_lines} lines longer than {self.max_line_chars} characters "
+                f"cut at {self.max_line_chars}")

@@ -99,23 +99,22 @@ def jsonl_batches(blob: Blob, *, batch_rows: int, limit: int | None, max_line_ch
 
     def parsed() -> Iterator[Any]:
         with open_text(blob, encoding) as fh:
-            for line, cut in bounded_lines(fh, max_line_chars):
+            for line, cut in bounded_lines(fh, max_line_chars, budget):
+                budget.add(len(line) + 1)
+                if line.strip():
+                    try:
+                        if cut:
+                            raise ValueError("line too long")
+                        value = json.loads(line)
+                    except (ValueError, RecursionError):
+                        counts["bad"] += 1
+                    else:
+                        counts["good"] += 1
+                        yield value
                 if budget.exceeded:
                     if notes is not None:
                         notes.append(budget.note())
                     return
-                budget.add(len(line) + 1)
-                if not line.strip():
-                    continue
-                try:
-                    if cut:
-                        raise ValueError("line too long")
-                    value = json.loads(line)
-                except (ValueError, RecursionError):
-                    counts["bad"] += 1
-                    continue
-                counts["good"] += 1
-                yield value
 
     yield from _batches(parsed(), batch_rows, limit, notes)
     if counts["bad"] and notes is not None:

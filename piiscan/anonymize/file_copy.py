@@ -8,8 +8,9 @@ their dotted path (named as :mod:`piiscan.connectors.readers.flatten` names them
 line by line with the line endings kept.
 
 The source is never written to. The copy is built in a temporary directory next to the
-target (``.<name>.tmp-XXXX``) and moved into place only when every file is done, so an
-interrupted run leaves no target. Files that cannot be copied faithfully are left out of
+target (``.<name>.tmp-<pid>-XXXX``) and moved into place only when every file is done, so
+an interrupted run leaves no target (and the next run removes the temporary a killed one
+left, see :mod:`piiscan.anonymize.temps`). Files that cannot be copied faithfully are left out of
 the mirror: unsupported, hidden or unreadable ones are ``skipped``; those whose rows fail
 to transform, or whose row counts differ after writing, are ``failed`` (with row or line
 numbers, never values).
@@ -36,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
+from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
 from piiscan.connectors.readers.csv_reader import header_names
 from piiscan.connectors.readers.parquet_reader import flat_arrays
 from piiscan.errors import SourceError, UsageError
@@ -121,7 +123,8 @@ def copy_tree(
     _check_paths(source, target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     report = CopyReport()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    remove_stale_temps(target)  # left by a run that was killed
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent))
     try:
         if source.is_dir():
             entries = _walk(source, os.path.realpath(source), "")

@@ -6,6 +6,7 @@ The library entry points are :func:`anonymize` and :func:`deanonymize`; the CLI 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -128,6 +129,10 @@ def anonymize(
 ) -> AnonymizeResult:
     """Write a de-identified copy of ``source`` to ``target`` and verify it."""
     say = progress or (lambda _msg: None)
+    path = manifest_path or default_manifest_path(target)
+    _check_directory(path, "manifest")  # fail before the long work, not after it
+    if not is_database(target):
+        _check_directory(Path(target).expanduser(), "target")
     policy = policy or load_policy(config.policy_path)
     rules = AnonymizationRules(policy)
     scanner = Scanner(config, policy=policy, on_event=on_event)
@@ -150,7 +155,6 @@ def anonymize(
     manifest = build_manifest(
         source, target, policy, keyring, plan, transformer, report, verification, inventory
     )
-    path = manifest_path or default_manifest_path(target)
     write_json_atomic(path, manifest)
     return AnonymizeResult(manifest, path, report, verification)
 
@@ -325,8 +329,17 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write manifest {path}: {exc.strerror or exc}") from None
+
+
+def _check_directory(path: Path, what: str) -> None:
+    """UsageError when the directory ``path`` goes into cannot be created."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
 
 
 # -- deanonymize ---------------------------------------------------------------------------

@@ -18,9 +18,11 @@ Safety:
 * the source is never written: it is opened with
   :func:`piiscan.connectors.sql.create_readonly_engine`, and a target that is the
   source (same file, or same host, port and database) is refused;
-* all or nothing: a SQLite target is built in ``.<name>.tmp-XXXX`` next to it and moved
-  into place with :func:`os.replace` only when complete; any other target is written in
-  one transaction (DDL is transactional on PostgreSQL; other dialects: best effort).
+* all or nothing: a SQLite target is built in ``.<name>.tmp-<pid>-XXXX`` next to it and
+  moved into place with :func:`os.replace` only when complete (a temporary that a killed
+  run left is removed by the next run, see :mod:`piiscan.anonymize.temps`); any other
+  target is written in one transaction (DDL is transactional on PostgreSQL; other
+  dialects: best effort).
   An existing target (file, or any table to be created) is refused unless ``overwrite``;
 * a batch the transformer rejects is retried row by row; rows that still fail, to
   transform or to insert, are counted and located in the table's notes by their
@@ -55,6 +57,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateSchema, CreateTable
 
 from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
+from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
 from piiscan.connectors.sql import SYSTEM_SCHEMAS, _normalise, _one_line, create_readonly_engine
 from piiscan.errors import PiiscanError, SourceError, UsageError
 from piiscan.masking import mask_url, url_secrets
@@ -827,7 +830,8 @@ def copy_database(
         if target_path is not None:
             if not target_path.parent.is_dir():
                 raise UsageError(f"no such directory for the target: {target_path.parent}")
-            fd, name = tempfile.mkstemp(prefix=f".{target_path.name}.tmp-", dir=target_path.parent)
+            remove_stale_temps(target_path)  # left by a run that was killed
+            fd, name = tempfile.mkstemp(prefix=temp_prefix(target_path), dir=target_path.parent)
             os.close(fd)
             tmp = Path(name)
             tgt_engine = _sqlite_engine(target, tmp, target_url)

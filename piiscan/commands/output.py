@@ -1,7 +1,15 @@
-"""Where a command's output goes: stdout, or a file written atomically (never half-written)."""
+"""Where a command's output goes: stdout, or a file written atomically (never half-written).
+
+A failed write (unwritable path, disk full, file-size limit, closed pipe) becomes one
+:class:`~piiscan.errors.UsageError` (CLI: one ``Error:`` line, exit 2) and leaves no
+partial file behind.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +18,8 @@ from typing import IO, Any
 import click
 
 from piiscan.errors import UsageError
+
+PARTIAL_SUFFIX = ".partial"
 
 
 def write_output(
@@ -24,26 +34,75 @@ def write_output(
     Binary output (``binary``) needs a file or a pipe, never a terminal.
     """
     if output is None:
-        if not binary:
-            render(sys.stdout)
-            return
-        if sys.stdout.isatty():
-            raise UsageError(f"{what} is binary data: use --output FILE")
-        render(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        _to_stdout(render, binary, what)
         return
-    tmp = output.with_name(output.name + ".partial")
+    tmp = _partial(output)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") if binary else tmp.open("w", encoding="utf-8", newline="") as fh:
             render(fh)
         tmp.replace(output)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {output}: {why(exc)}") from None
     click.echo(f"{what} written to {output}", err=True)
 
 
 def write_text(text: str, output: Path | None, what: str = "output") -> None:
     """``text`` to stdout, or atomically to ``output``."""
     write_output(output, lambda fh: fh.write(text), what=what)
+
+
+def check_writable(output: Path | None, what: str = "output") -> None:
+    """Fail early (UsageError) when ``output`` cannot be written, before a long scan.
+
+    Creates the parent directory as :func:`write_output` would, and creates and removes
+    the temporary file; ``None`` (stdout) is always accepted.
+    """
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"cannot write {what} {output}: it is a directory")
+    tmp = _partial(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("ab"):
+            pass
+        tmp.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write {what} {output}: {why(exc)}") from None
+
+
+def why(exc: OSError) -> str:
+    """The system's short reason for a failed write (``No space left on device``)."""
+    return exc.strerror or type(exc).__name__
+
+
+def _partial(output: Path) -> Path:
+    return output.with_name(output.name + PARTIAL_SUFFIX)
+
+
+def _to_stdout(render: Callable[[IO[Any]], None], binary: bool, what: str) -> None:
+    if binary and sys.stdout.isatty():
+        raise UsageError(f"{what} is binary data: use --output FILE")
+    stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
+    try:
+        render(stream)
+        stream.flush()
+    except OSError as exc:
+        _discard_stdout()
+        raise UsageError(f"cannot write {what} to stdout: {why(exc)}") from None
+
+
+def _discard_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the data still buffered in ``sys.stdout``
+    cannot fail again (and print a second error) when Python flushes it on exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return  # not a real file (e.g. a test runner's buffer)
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
