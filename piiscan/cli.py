@@ -126,8 +126,8 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--state",
             "state_path",
             type=click.Path(dir_okay=False),
-            help="SQLite state file: unchanged objects are carried over on rescans "
-            "[env: PIISCAN_STATE].",
+            help="SQLite state file: a killed scan resumes where it stopped, and rescans "
+            "carry unchanged objects over [env: PIISCAN_STATE].",
         ),
     ]
     for option in reversed(options):
