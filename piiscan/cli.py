@@ -187,10 +187,12 @@ def run_scan(
     progress: bool | None,
 ) -> int:
     """Scan, write the report, and return the exit code."""
+    from piiscan.commands.output import check_writable
     from piiscan.pipeline import Scanner
     from piiscan.registry import default_registry
 
     reporter = default_registry.get("reporter", fmt)(config)
+    check_writable(output, f"{fmt} report")  # fail before a long scan, not after it
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as on_event:
         scanner = Scanner(config, on_event=on_event)

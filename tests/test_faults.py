@@ -93,10 +93,10 @@ def unfinished(inventory: Inventory) -> dict[str | None, str]:
 
 
 def assert_incomplete(inventory: Inventory) -> None:
-    """Never a partial inventory presented as complete (``summary.complete`` once present)."""
+    """Never a partial inventory presented as complete."""
     assert inventory.errors
-    if "complete" in inventory.summary:
-        assert inventory.summary["complete"] is False
+    assert inventory.summary["complete"] is False
+    assert inventory.summary["unfinished"]
 
 
 # -- PostgreSQL restarted or stopped during a table ------------------------------------
