@@ -338,11 +338,19 @@ class FileConnector(Connector):
                 yield UnreadableAsset(blob.name, problem)
                 return
         if fmt == "archive":
+            found = members = 0
             for item in expand(blob, ArchiveLimits.from_config(self.config)):
+                members += 1
                 if isinstance(item, SkippedMember):
+                    found += 1
                     yield UnreadableAsset(item.name, item.reason)
-                else:
-                    yield from self._blob_assets(item, single=False)
+                    continue
+                for asset in self._blob_assets(item, single=False):
+                    found += 1
+                    yield asset
+            if not found:  # an archive piiscan could not look into must not look clean
+                yield UnreadableAsset(blob.name, f"no member of a supported type "
+                                      f"({members} member(s) not scanned)")
             return
         if fmt == "xlsx":
             try:

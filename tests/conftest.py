@@ -9,7 +9,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from postgres import USER, TempPostgres, find_bindir  # tests/postgres.py (tests/ is on sys.path)
+
+# CI replays the same examples every run (no flaky red from a newly drawn case); local
+# runs keep exploring, and hypothesis saves what they find for the next run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    hypothesis_settings.load_profile("ci")
 
 SHARED_MODEL = Path(__file__).resolve().parents[2] / "shared/models/en_ner_distilled_sm-0.1.1"
 

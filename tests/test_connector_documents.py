@@ -111,3 +111,10 @@ def test_bad_containers_are_errors_and_the_scan_goes_on(inventory: Inventory, as
     assert match, sorted(a for a in errors if a)
     assert reason in errors[match[0]]
     assert not any(a.asset.startswith(asset) and a.fields for a in inventory.assets)
+
+
+def test_an_archive_with_no_readable_member_is_not_silently_clean(tmp_path) -> None:
+    (tmp_path / "images.zip").write_bytes(zip_bytes({"a.png": b"\x89PNG", "b.bin": b"\x00"}))
+    inventory = Scanner(CONFIG).scan([str(tmp_path)])
+    assert [(e.asset, e.reason) for e in inventory.errors] == [
+        ("images.zip", "no member of a supported type (2 member(s) not scanned)")]

@@ -97,7 +97,7 @@ def test_any_bytes_under_any_reader_suffix_give_a_result_or_a_clean_error(
 CELL_CHARS = st.characters(exclude_categories=("Cs", "Cc"), include_characters='",;|\t\n\r ')
 CELL = st.text(CELL_CHARS, max_size=12)
 NAME = st.text(CELL_CHARS, min_size=1, max_size=8).filter(
-    lambda s: s == s.strip() and not s.startswith("\ufeff") and not set(s) & set(',;|\t"'))
+    lambda s: s == s.strip() and not s.startswith("\ufeff") and not set(s) & set(',;|\t"\r\n'))
 
 
 @st.composite
@@ -142,6 +142,7 @@ def test_csv_reads_back_exactly_what_was_written(
 @pytest.mark.parametrize(("header", "delimiter", "quoting"), [
     ([","], ";", csv.QUOTE_MINIMAL),  # one column named ","; read as two columns
     ([",", "x"], ";", csv.QUOTE_MINIMAL),  # ",";x : read as three columns
+    (["0\r0", "0"], ";", csv.QUOTE_MINIMAL),  # a line break in a quoted header cell
 ])
 def test_csv_delimiter_sniffing_of_quoted_headers(header: list[str], delimiter: str,
                                                   quoting: int) -> None:
