@@ -109,7 +109,7 @@ class Selection:
 
 
 # -- engine -----------------------------------------------------------------------------
-def _one_line(exc: BaseException, secrets_: list[str]) -> str:
+def error_line(exc: BaseException, secrets_: list[str]) -> str:
     """The driver's own message of a database error, on one line, secrets scrubbed."""
     orig = getattr(exc, "orig", None) or exc
     text = " ".join(str(orig).split()) or type(orig).__name__
@@ -121,7 +121,7 @@ def _driver_fix(url: URL) -> str:
     return DRIVER_HINTS.get(backend, f"install the Python driver for {backend!r}")
 
 
-def _normalise(url: URL) -> URL:
+def normalise_url(url: URL) -> URL:
     """``postgres://`` → ``postgresql://``; bare ``postgresql`` uses psycopg 3 when it is
     the only PostgreSQL driver installed (SQLAlchemy's default is psycopg2)."""
     if url.drivername == "postgres":
@@ -144,7 +144,7 @@ def create_readonly_engine(source: str) -> Engine:
     shown = mask_url(source)
     register_url(source)  # kept out of every log line, third-party libraries' included
     try:
-        url = _normalise(make_url(source))
+        url = normalise_url(make_url(source))
     except (ArgumentError, ValueError):
         raise UsageError(f"malformed database URL: {shown}") from None
     kwargs: dict[str, Any] = {}
@@ -168,7 +168,7 @@ def create_readonly_engine(source: str) -> Engine:
                          f"{_driver_fix(url)}") from None
     except (ArgumentError, TypeError, ValueError) as exc:
         raise UsageError(f"invalid database URL {shown}: "
-                         f"{_one_line(exc, url_secrets(source))}") from None
+                         f"{error_line(exc, url_secrets(source))}") from None
 
 
 def _sqlite_creator(url: URL) -> Any:
@@ -270,7 +270,7 @@ class SqlAsset(Asset):
                 self.connector.unreachable = False
                 break
             except SQLAlchemyError as exc:
-                reason = _one_line(exc, secrets_)
+                reason = error_line(exc, secrets_)
                 if not _is_transient(exc):
                     raise AssetError(f"cannot read {self.kind} {self.name}: {reason}") from None
                 if attempt >= len(delays):
@@ -347,7 +347,7 @@ class SqlConnector(Connector):
         except SQLAlchemyError as exc:
             self.engine.dispose()
             raise SourceError(f"cannot open {mask_url(source)}: "
-                              f"{_one_line(exc, url_secrets(source))}") from None
+                              f"{error_line(exc, url_secrets(source))}") from None
 
     @classmethod
     def accepts(cls, source: str) -> bool:
@@ -395,7 +395,7 @@ class SqlConnector(Connector):
                          for t, k in self._relations(inspector, s)]
         except SQLAlchemyError as exc:
             raise SourceError(f"cannot list tables of {mask_url(self.source)}: "
-                              f"{_one_line(exc, secrets_)}") from None
+                              f"{error_line(exc, secrets_)}") from None
         bulk: dict[str, dict[Any, list[Any]]] = {}
         for schema, table, kind in relations:
             if not self.selection.may_read_table(schema, table):
@@ -408,7 +408,7 @@ class SqlConnector(Connector):
                     reflected = inspector.get_columns(table, schema=schema)
             except SQLAlchemyError as exc:
                 yield SqlAsset(self, schema, table, kind, [],
-                               f"cannot read {kind} columns: {_one_line(exc, secrets_)}")
+                               f"cannot read {kind} columns: {error_line(exc, secrets_)}")
                 continue
             columns = [ColumnInfo(c["name"], _type_name(c["type"])) for c in reflected
                        if self.selection.reads_column(schema, table, c["name"])]

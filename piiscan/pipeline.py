@@ -259,7 +259,8 @@ class Scanner:
             examples=self.config.evidence_examples,
         )
 
-    def _analyze(self, texts: list[str], field: str | None) -> list[list[Span]]:
+    def analyze(self, texts: list[str], field: str | None) -> list[list[Span]]:
+        """Spans of every detector for each text, merged per text."""
         merged: list[list[Span]] = [[] for _ in texts]
         if not texts:
             return merged
@@ -322,7 +323,7 @@ class Scanner:
             if size == 0:
                 break
             chunk, pending = pending[:size], pending[size:]
-            for value, spans in zip(chunk, self._analyze(chunk, acc.name), strict=True):
+            for value, spans in zip(chunk, self.analyze(chunk, acc.name), strict=True):
                 acc.add(value, spans, first[value])
         for value in repeats:
             acc.add_repeat(value)
@@ -339,7 +340,7 @@ class Scanner:
             if not block:
                 return
             texts = [t for _, _, t in block]
-            spans = self._analyze(texts, None)
+            spans = self.analyze(texts, None)
             for (line_no, offset, text), line_spans in zip(block, spans, strict=True):
                 for f in text_findings(
                     [text],

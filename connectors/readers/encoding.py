@@ -17,7 +17,7 @@ HEAD_BYTES = 64 * 1024
 VALIDATE_BYTES = 4 * 1024 * 1024
 #: Bytes validated as UTF-8 for files that are not local (each byte is a fetch).
 REMOTE_VALIDATE_BYTES = 1024 * 1024
-_BOMS = (
+BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
@@ -95,7 +95,7 @@ def sniff_encoding(blob: Blob, what: str = "text") -> Encoding:
     head = read_head(blob)
     if not head:
         raise AssetError("empty file")
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if head.startswith(bom):
             return Encoding(name)
     magic = sniff_magic(head)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from piiscan.detectors.recognizers.base import Rule, RuleRecognizer
+from piiscan.detectors.reserved import luhn_valid
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _HEX_EDGE_L = r"(?<![\w-])"
@@ -12,16 +13,9 @@ _HEX_EDGE_R = r"(?![\w-])"
 
 
 def luhn_ok(text: str) -> bool:
-    digits = [int(c) for c in re.sub(r"\D", "", text)]
-    if not digits or len(set(digits)) == 1:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return total % 10 == 0
+    """The digits of ``text`` pass Luhn and are not all the same digit."""
+    digits = re.sub(r"\D", "", text)
+    return len(set(digits)) > 1 and luhn_valid(digits)
 
 
 def _not_nil_uuid(text: str) -> bool:

@@ -29,8 +29,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
@@ -38,38 +37,19 @@ import pyarrow.parquet as pq
 
 from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
 from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
+from piiscan.connectors.files import Selection
+from piiscan.connectors.readers import format_for
 from piiscan.connectors.readers.csv_reader import header_names
+from piiscan.connectors.readers.encoding import BOMS, HEAD_BYTES, looks_binary
 from piiscan.connectors.readers.parquet_reader import flat_arrays
 from piiscan.errors import SourceError, UsageError
 
-FORMATS: dict[str, str] = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".tab": "csv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".txt": "text",
-    ".log": "text",
-    ".md": "text",
-    ".markdown": "text",
-    ".rst": "text",
-}
+#: The formats the copier writes back (names as ``readers.format_for`` gives them).
+COPIED_FORMATS = ("csv", "json", "jsonl", "parquet", "text")
 MAX_JSON_BYTES = 20_000_000  # whole-document JSON is loaded in memory up to this size
 MAX_LINE_CHARS = 100_000  # longer text lines go to the transformer in pieces
 MAX_DEPTH = 64  # as readers/flatten.py: deeper JSON is one value (JSON text)
 MAX_LISTED_ROWS = 10
-HEAD_BYTES = 64 * 1024
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_TEXT_CONTROLS = {7, 8, 9, 10, 12, 13, 27}
 _DELIMITERS = ",;\t|"
 
 Progress = Callable[[AssetCopy], None]
@@ -124,6 +104,7 @@ def copy_tree(
     target.parent.mkdir(parents=True, exist_ok=True)
     report = CopyReport()
     remove_stale_temps(target)  # left by a run that was killed
+    selection = Selection(tuple(include), tuple(exclude))
     tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent))
     try:
         if source.is_dir():
@@ -133,7 +114,7 @@ def copy_tree(
             entries = iter([(source, source.name, None)])
             built = tmp / source.name
         for path, rel, why in entries:
-            if why is None and not _selected(rel, include, exclude):
+            if why is None and not selection.reads_file(rel):
                 why = "excluded"
             if why is not None:
                 result = AssetCopy(rel, status="skipped", reason=why)
@@ -229,30 +210,15 @@ def _walk(directory: Path, real_root: str, prefix: str) -> Iterator[tuple[Path, 
             yield path, rel, f"cannot read: {exc.strerror or exc}"
 
 
-def _selected(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
-    if any(fnmatchcase(rel, p) for p in exclude):
-        return False
-    return not include or any(_path_match(rel, p) for p in include)
-
-
-def _path_match(rel: str, pattern: str) -> bool:
-    """``pattern`` matches ``rel``, or its part before a field name does (``*.csv.email``)."""
-    if fnmatchcase(rel, pattern):
-        return True
-    suffix = PurePosixPath(rel).suffix.lower()
-    return bool(suffix) and any(
-        pattern[i] == "." and pattern[:i].lower().endswith(suffix) and fnmatchcase(rel, pattern[:i])
-        for i in range(1, len(pattern))
-    )
-
-
 # --------------------------------------------------------------------------- one file
 
 
 def _format(path: Path) -> str | None:
-    suffix = path.suffix.lower()
-    if suffix:
-        return FORMATS.get(suffix)
+    fmt = format_for(path)
+    if fmt:
+        return fmt if fmt in COPIED_FORMATS else None
+    if fmt is None:
+        return None
     try:
         _sniff_encoding(path)
     except _Skip:
@@ -298,13 +264,6 @@ def _row_list(rows: list[int], word: str) -> str:
 # --------------------------------------------------------------------------- encodings
 
 
-def _looks_binary(head: bytes) -> bool:
-    if b"\x00" in head:
-        return True
-    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
-    return bool(head) and controls / len(head) > 0.1
-
-
 def _decodes(path: Path, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     try:
@@ -324,10 +283,10 @@ def _sniff_encoding(path: Path) -> str:
             head = fh.read(HEAD_BYTES)
     except OSError as exc:
         raise _Skip(f"cannot read file: {exc.strerror or exc}") from None
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if head.startswith(bom):
             return name
-    if _looks_binary(head):
+    if looks_binary(head):
         raise _Skip("binary content")
     for name in ("utf-8", "cp1252"):
         if _decodes(path, name):

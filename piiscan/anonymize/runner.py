@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from piiscan.anonymize.transform import PolicyTransformer
 from piiscan.config import Config
 from piiscan.errors import UsageError
 from piiscan.masking import mask_url
-from piiscan.model import Inventory, Span
+from piiscan.model import Inventory
 from piiscan.pipeline import Event, Scanner
 from piiscan.policy import Policy, level_rank, load_policy
 
@@ -97,21 +97,6 @@ def default_manifest_path(target: str) -> Path:
     return p.with_name(p.name + ".manifest.json")
 
 
-def scan_detector_analyze(
-    scanner: Scanner,
-) -> Callable[[Sequence[str], str | None], list[list[Span]]]:
-    """All the scanner's detectors over a list of texts, spans merged per text."""
-
-    def analyze(texts: Sequence[str], hint: str | None) -> list[list[Span]]:
-        merged: list[list[Span]] = [[] for _ in texts]
-        for det in scanner.detectors:
-            for i, spans in enumerate(det.analyze(list(texts), field=hint)):
-                merged[i].extend(spans)
-        return merged
-
-    return analyze
-
-
 def anonymize(
     source: str,
     target: str,
@@ -143,7 +128,7 @@ def anonymize(
     plan = build_plan(inventory, rules)
     operators = Operators(keyring, realistic_names=realistic_names)
     transformer = PolicyTransformer(
-        plan, rules, operators, scan_detector_analyze(scanner), config.min_score
+        plan, rules, operators, scanner.analyze, config.min_score
     )
     say(f"writing {mask_url(target)}")
     report = _copy(source, target, transformer, config, overwrite, on_event)

@@ -58,7 +58,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateSchema, CreateTa
 
 from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
 from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
-from piiscan.connectors.sql import SYSTEM_SCHEMAS, _normalise, _one_line, create_readonly_engine
+from piiscan.connectors.sql import SYSTEM_SCHEMAS, create_readonly_engine, error_line, normalise_url
 from piiscan.errors import PiiscanError, SourceError, UsageError
 from piiscan.masking import mask_url, url_secrets
 
@@ -90,7 +90,7 @@ def _describe(exc: BaseException, secrets_: list[str]) -> str:
     """The driver's message of a database error; only the type of anything else (whose
     message may quote a value)."""
     if isinstance(exc, sa.exc.DBAPIError):
-        return _one_line(exc, secrets_)
+        return error_line(exc, secrets_)
     orig = getattr(exc, "orig", None) or exc
     return f"{type(orig).__name__} (message withheld: it may quote a value)"
 
@@ -98,7 +98,7 @@ def _describe(exc: BaseException, secrets_: list[str]) -> str:
 # -- URLs ---------------------------------------------------------------------------------
 def _parse(url: str, role: str) -> URL:
     try:
-        return _normalise(make_url(url))
+        return normalise_url(make_url(url))
     except (ArgumentError, ValueError):
         raise UsageError(f"malformed {role} database URL: {mask_url(url)}") from None
 
