@@ -1,86 +1,61 @@
 #!/usr/bin/env python3
-"""Span-level scoring of piiscan's detector on free text (presidio-research's synthetic set).
+"""Free-text scoring of piiscan's detector on presidio-research's synthetic set.
 
-    .venv/bin/python benchmarks/evaluate_spans.py \
+    .venv/bin/python benchmarks/evaluate_spans.py --vanilla \
         --data ../shared/benchmarks/presidio-research/synth_dataset_v2.json \
         --spacy-model ../shared/models/en_ner_distilled_sm-0.1.1
 
-A predicted span is a true positive when it overlaps an unmatched gold span of the same
-(mapped) type and scores at least ``--min-score``; labels with no piiscan counterpart
-(``DATE_TIME``, ``ORGANIZATION``) are not scored, and predictions of types outside the
-mapping are ignored. ``--vanilla`` scores Presidio's default recognizers on the same
-spaCy pipeline in the same run.
+Two figures per run (see ``span_scoring.py``): **token level**, presidio-research's own
+evaluation and the one its published figures use, and **span overlap**. Labels map to
+piiscan types through ``labels.PRESIDIO_RESEARCH`` (``DATE_TIME`` and ``ORGANIZATION``
+are not scored; a ``TITLE`` that is an honorific such as "Mr." is not scored, the others
+are job titles). piiscan's finer protected-class types (``NATIONALITY``, ``RELIGION``,
+``ETHNICITY``, ``POLITICAL_OPINION``) count as Presidio's ``NRP``. Predictions of other
+types and below ``--min-score`` are ignored. ``--vanilla`` scores Presidio's default
+recognizers on the same spaCy pipeline in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.model import Span
 
-# presidio-research label -> piiscan entity type (None: not scored)
-LABELS = {
-    "PERSON": "PERSON",
-    "STREET_ADDRESS": "STREET_ADDRESS",
-    "GPE": "LOCATION",
-    "PHONE_NUMBER": "PHONE_NUMBER",
-    "CREDIT_CARD": "CREDIT_CARD",
-    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
-    "IBAN_CODE": "IBAN_CODE",
-    "US_SSN": "US_SSN",
-    "NRP": "NRP",
-    "IP_ADDRESS": "IP_ADDRESS",
-    "ZIP_CODE": "POSTAL_CODE",
-    "AGE": "AGE",
-    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
-    "TITLE": "JOB_TITLE",
-    "DOMAIN_NAME": "URL",
-    "DATE_TIME": None,
-    "ORGANIZATION": None,
-}
-SCORED = {v for v in LABELS.values() if v}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import labels as _labels
+from span_scoring import (
+    format_counts,
+    gold_spans,
+    score_overlap,
+    score_tokens,
+)
+
+LABELS = _labels.PRESIDIO_RESEARCH
+SCORED = frozenset(v for v in LABELS.values() if v)
+HONORIFIC = re.compile(r"(?i)(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame)\.?")
+NRP_FAMILY = frozenset({"NATIONALITY", "RELIGION", "ETHNICITY", "POLITICAL_OPINION"})
 
 
-def score(records: list[dict], predictions: list[list], min_score: float) -> dict[str, Counter]:
-    """Per-type true positives, false positives and false negatives."""
-    counts = {"tp": Counter(), "fp": Counter(), "fn": Counter()}
-    for record, spans in zip(records, predictions, strict=True):
-        gold = [
-            (LABELS.get(s["entity_type"]), s["start_position"], s["end_position"])
-            for s in record["spans"]
-        ]
-        gold = [g for g in gold if g[0]]
-        used: set[int] = set()
-        for s in spans:
-            if s.score < min_score or s.entity_type not in SCORED:
-                continue
-            hit = next(
-                (
-                    i
-                    for i, (t, a, b) in enumerate(gold)
-                    if i not in used and t == s.entity_type and s.start < b and a < s.end
-                ),
-                None,
-            )
-            if hit is None:
-                counts["fp"][s.entity_type] += 1
-            else:
-                used.add(hit)
-                counts["tp"][s.entity_type] += 1
-        for i, (t, _, _) in enumerate(gold):
-            if i not in used:
-                counts["fn"][t] += 1
-    return counts
+def label_of(label: str, value: str) -> str | None:
+    """The piiscan type a gold label is scored as (None: not scored)."""
+    if label == "TITLE" and HONORIFIC.fullmatch(value.strip()):
+        return None
+    return LABELS.get(label)
 
 
-def _ratio(a: int, b: int) -> float:
-    return a / b if b else 0.0
+def as_scored(spans: list[Span]) -> list[Span]:
+    """Predictions under the benchmark's names (NATIONALITY… → NRP)."""
+    return [
+        Span("NRP", s.start, s.end, s.score, s.detector) if s.entity_type in NRP_FAMILY else s
+        for s in spans
+    ]
 
 
 def vanilla_predictions(texts: list[str], spacy_model: str | None) -> list[list[Span]]:
@@ -103,19 +78,27 @@ def vanilla_predictions(texts: list[str], spacy_model: str | None) -> list[list[
     ]
 
 
-def report(name: str, counts: dict[str, Counter], elapsed: float, n: int) -> None:
-    tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
-    print(f"{name}: {n} texts in {elapsed:.1f} s")
-    print(
-        f"  all scored types  P {_ratio(tp, tp + fp):.3f}  R {_ratio(tp, tp + fn):.3f}"
-        f"  (tp {tp}, fp {fp}, fn {fn})"
-    )
-    for entity in sorted(set().union(*counts.values())):
-        t, f, m = counts["tp"][entity], counts["fp"][entity], counts["fn"][entity]
-        print(
-            f"  {entity:<20} P {_ratio(t, t + f):.2f}  R {_ratio(t, t + m):.2f}"
-            f"  (tp {t}, fp {f}, fn {m})"
-        )
+def report(
+    name: str, records: list[dict], predictions: list[list[Span]], min_score: float, elapsed: float
+) -> dict[str, dict[str, float]]:
+    """Print both views; return the micro figures."""
+    texts = [r["full_text"] for r in records]
+    gold = [gold_spans(r, label_of) for r in records]
+    predictions = [as_scored(p) for p in predictions]
+    print(f"{name}: {len(texts)} texts in {elapsed:.1f} s")
+    out = {}
+    for title, counts in (
+        ("token level", score_tokens(texts, gold, predictions, SCORED, min_score)),
+        ("span overlap", score_overlap(gold, predictions, SCORED, min_score)),
+    ):
+        lines = format_counts(title, counts)
+        print("\n".join(lines))
+        tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
+        out[title] = {
+            "precision": tp / (tp + fp) if tp + fp else 0.0,
+            "recall": tp / (tp + fn) if tp + fn else 0.0,
+        }
+    return out
 
 
 def main() -> int:
@@ -124,6 +107,7 @@ def main() -> int:
     parser.add_argument("--spacy-model", default=None)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--min-score", type=float, default=0.5)
+    parser.add_argument("--json", type=Path, default=None, help="also write the micro figures")
     parser.add_argument(
         "--vanilla",
         action="store_true",
@@ -135,21 +119,27 @@ def main() -> int:
     detector = PresidioDetector(Config(spacy_model=args.spacy_model))
     started = time.perf_counter()
     predictions = detector.analyze(texts)
-    report(
-        f"piiscan ({detector.describe()})",
-        score(records, predictions, args.min_score),
-        time.perf_counter() - started,
-        len(texts),
-    )
+    figures = {
+        "piiscan": report(
+            f"piiscan ({detector.describe()})",
+            records,
+            predictions,
+            args.min_score,
+            time.perf_counter() - started,
+        )
+    }
     if args.vanilla:
         started = time.perf_counter()
         predictions = vanilla_predictions(texts, args.spacy_model)
-        report(
+        figures["vanilla"] = report(
             "vanilla Presidio (default recognizers, same spaCy model)",
-            score(records, predictions, args.min_score),
+            records,
+            predictions,
+            args.min_score,
             time.perf_counter() - started,
-            len(texts),
         )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
 
 

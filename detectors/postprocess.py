@@ -25,11 +25,15 @@ from collections.abc import Callable, Sequence
 
 from presidio_analyzer import RecognizerResult
 
+from piiscan.detectors.address_blocks import merge_addresses
 from piiscan.detectors.names import is_name_shaped
 from piiscan.detectors.reserved import is_reserved, token_regions
 
 NER_RECOGNIZER = "SpacyRecognizer"
 COMPOSITE_TYPES = frozenset({"USER_AGENT", "URL", "EMAIL_ADDRESS", "STREET_ADDRESS", "CREDENTIAL"})
+# Types that are not personal data on their own: they never hide a finding inside them
+# (NER reads "a 21 year old" as a DATE_TIME and "Unit 4719 Box" as an ORGANIZATION).
+NEVER_SWALLOW = frozenset({"DATE_TIME", "ORGANIZATION"})
 PHONE_LOOKALIKE_IDS = frozenset(
     {
         "UK_NHS",
@@ -41,6 +45,7 @@ PHONE_LOOKALIKE_IDS = frozenset(
         "US_ITIN",
         "DE_TAX_ID",
         "MEDICAL_LICENSE",
+        "PL_PESEL",
     }
 )
 # Words that, shortly before a number, say which id it is.
@@ -54,6 +59,7 @@ ID_CONTEXT = {
     "US_ITIN": ("itin", "taxpayer"),
     "DE_TAX_ID": ("steuer", "tax", "idnr", "identifikationsnummer"),
     "MEDICAL_LICENSE": ("dea", "medical license", "licence"),
+    "PL_PESEL": ("pesel",),
 }
 CONTEXT_WINDOW = 60
 FULL_NAME_SCORE = 0.7  # lexicon score of a given name plus a name-shaped word, or better
@@ -108,8 +114,14 @@ def drop_contained(results: Sequence[RecognizerResult]) -> list[RecognizerResult
     for r in results:
         swallowed = any(
             o.entity_type != r.entity_type
+            and o.entity_type not in NEVER_SWALLOW
             and (
                 (
+                    r.entity_type == "PHONE_NUMBER"  # never a phone inside an IP address
+                    and o.entity_type == "IP_ADDRESS"
+                    and _overlaps(r, o)
+                )
+                or (
                     o.entity_type in COMPOSITE_TYPES
                     and r.entity_type not in COMPOSITE_TYPES
                     and _overlaps(r, o)
@@ -249,6 +261,52 @@ def check_text_person(
     ]
 
 
+VALIDATED_SCORE = 0.8  # a checksum- or format-validated pattern outranks NER on its span
+
+
+def drop_ner_over_patterns(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """NER's reading of a validated identifier's characters ("GB10LORI…" as a place) goes."""
+    strong = [
+        r for r in results if recognizer_of(r) != NER_RECOGNIZER and r.score >= VALIDATED_SCORE
+    ]
+    return [
+        r
+        for r in results
+        if recognizer_of(r) != NER_RECOGNIZER
+        or not any(_overlaps(r, o) and o.entity_type != r.entity_type for o in strong)
+    ]
+
+
+def trim_ner_lines(text: str, results: Sequence[RecognizerResult]) -> None:
+    """An NER span never crosses a line break: a name, place or organisation ends there."""
+    for r in results:
+        if recognizer_of(r) != NER_RECOGNIZER:
+            continue
+        inner = text[r.start : r.end].strip()
+        if "\n" in inner:
+            first = inner.split("\n", 1)[0].rstrip()
+            r.start = text.index(inner, r.start)
+            r.end = r.start + len(first)
+
+
+def relabel_known_given_names(
+    text: str,
+    results: list[RecognizerResult],
+    name_score: NameScorer,
+    place_score: NameScorer | None,
+) -> None:
+    """A one-word NER ORGANIZATION or LOCATION that the lexicon knows as a given name and
+    the gazetteer does not know as a place is a person ("Teresa", "Diana is from…")."""
+    for r in results:
+        if recognizer_of(r) != NER_RECOGNIZER or r.entity_type not in {"ORGANIZATION", "LOCATION"}:
+            continue
+        word = text[r.start : r.end].strip()
+        if " " in word or not word[:1].isupper():
+            continue
+        if name_score(word) >= LEXICON_CORROBORATED and not (place_score and place_score(word)):
+            r.entity_type = "PERSON"
+
+
 def lexicon_people(text: str, name_score: NameScorer) -> list[RecognizerResult]:
     """Names in free text that NER missed: runs of capitalised words the lexicon reads as a
     full name ("Cettina Fanucci"), or one known name after a title or "my name is"."""
@@ -313,11 +371,15 @@ def clean(
         if cell:
             results = score_cell_person(text, results, name_score, name_shaped, strong_name)
         else:
+            trim_ner_lines(text, results)
+            relabel_known_given_names(text, results, name_score, place_score)
             results = add_lexicon_people(
                 text, check_text_person(text, results, name_score), name_score
             )
     if cell and place_score is not None:
         results = score_cell_location(text, results, place_score)
+    if not cell:
+        results = merge_addresses(text, results, place_score)
     results = drop_phone_lookalikes(text, results, hinted)
-    results = drop_contained(results)
+    results = drop_contained(drop_ner_over_patterns(results))
     return drop_reserved(text, results) if ignore_reserved else results

@@ -26,19 +26,25 @@ from spacy.language import Language
 
 from piiscan.classification import looks_like_free_text
 from piiscan.config import Config
+from piiscan.detectors.allow_list import AllowList
 from piiscan.detectors.column_names import context_words, hints_for
 from piiscan.detectors.names import is_name_shaped, person_name_score
 from piiscan.detectors.nlp import ResolvedModel, resolve_model
+from piiscan.detectors.packs import Packs, load_packs, packs_note, warn_unknown_entities
 from piiscan.detectors.places import place_score
 from piiscan.detectors.postprocess import clean
 from piiscan.detectors.recognizers import custom_recognizers
+from piiscan.detectors.recognizers import national_ids as nid
 from piiscan.detectors.recognizers.safe_builtins import SafeInPanRecognizer, SafeUrlRecognizer
 from piiscan.model import Hint, Span
 from piiscan.plugins import Detector
+from piiscan.policy import load_policy
 
 log = logging.getLogger(__name__)
 
 _LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+MIN_PHONE_DIGITS = 6
 NER_BATCH = 64
 PERSON_HINT = 0.5  # a column named like this: name-shaped cells NER reads as PERSON count
 STRONG_HINT = 0.8  # a column named like this (surname): name-shaped cells count as PERSON
@@ -52,30 +58,30 @@ ENTITY_ALIASES = {
 
 # Country recognizers enabled on top of the generic ones (US, UK, India, EU).
 _COUNTRY_RECOGNIZERS = (
-    pr.UsBankRecognizer,
+    nid.ContextUsBankRecognizer,
     pr.UsLicenseRecognizer,
     pr.UsItinRecognizer,
-    pr.UsPassportRecognizer,
-    pr.UsSsnRecognizer,
+    nid.ContextUsPassportRecognizer,
+    nid.StrictUsSsnRecognizer,
     pr.MedicalLicenseRecognizer,
-    pr.NhsRecognizer,
+    nid.StrictNhsRecognizer,
     pr.UkNinoRecognizer,
-    pr.UkPassportRecognizer,
+    nid.ContextUkPassportRecognizer,
     pr.UkDrivingLicenceRecognizer,
     pr.UkPostcodeRecognizer,
-    pr.InAadhaarRecognizer,
+    nid.ContextInAadhaarRecognizer,
     SafeInPanRecognizer,
-    pr.InPassportRecognizer,
+    nid.ContextInPassportRecognizer,
     pr.InVoterRecognizer,
-    pr.DeTaxIdRecognizer,
+    nid.StrictDeTaxIdRecognizer,
     pr.DeIdCardRecognizer,
     pr.DePassportRecognizer,
     pr.EsNifRecognizer,
     pr.EsNieRecognizer,
-    pr.ItFiscalCodeRecognizer,
+    nid.StrictItFiscalCodeRecognizer,
     pr.ItIdentityCardRecognizer,
     pr.ItPassportRecognizer,
-    pr.PlPeselRecognizer,
+    nid.StrictPlPeselRecognizer,
     pr.FiPersonalIdentityCodeRecognizer,
 )
 
@@ -87,6 +93,19 @@ class OfflineEmailRecognizer(pr.EmailRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         return _OFFLINE_TLD(pattern_text).fqdn != ""
+
+
+class DigitGuardedPhoneRecognizer(pr.PhoneRecognizer):
+    """Presidio's phone recognizer, skipped for texts with too few digits to hold a number.
+
+    ``phonenumbers`` scans the text once per region, the costliest step for short code or
+    log lines; no region's valid number has fewer than ``MIN_PHONE_DIGITS`` digits.
+    """
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None):  # type: ignore[no-untyped-def]
+        if len(_DIGIT.findall(text)) < MIN_PHONE_DIGITS:
+            return []
+        return super().analyze(text, entities, nlp_artifacts)
 
 
 class _PreloadedSpacyEngine(SpacyNlpEngine):
@@ -120,7 +139,7 @@ def _generic_recognizers(language: str, has_ner: bool) -> list[EntityRecognizer]
         pr.IbanRecognizer(supported_language=language),
         pr.IpRecognizer(supported_language=language),
         pr.MacAddressRecognizer(supported_language=language),
-        pr.PhoneRecognizer(
+        DigitGuardedPhoneRecognizer(
             supported_language=language,
             supported_regions=("US", "GB", "DE", "FR", "IN", "ES", "IT", "CA"),
         ),
@@ -139,18 +158,28 @@ class _Engines:
     blank: _PreloadedSpacyEngine
     model: ResolvedModel
     recognizer_count: int
+    packs: Packs
 
 
 @functools.lru_cache(maxsize=4)
-def build_engines(spacy_model: str | None, language: str = "en") -> _Engines:
-    """Build (once per process and model) the analyzer and its NLP engines."""
+def build_engines(
+    spacy_model: str | None, language: str = "en", packs: Packs | None = None
+) -> _Engines:
+    """Build (once per process, model and packs) the analyzer and its NLP engines.
+
+    ``packs`` (default: the built-in ones) adds the detector packs' recognizers.
+    """
+    packs = packs if packs is not None else load_packs()
     model = resolve_model(spacy_model)
     blank_model = resolve_model("blank")
     ner_engine = _PreloadedSpacyEngine(model.nlp, language)
     blank_engine = _PreloadedSpacyEngine(blank_model.nlp, language)
     with _quiet_presidio():
         registry = RecognizerRegistry(supported_languages=[language])
-        for recognizer in _generic_recognizers(language, model.has_ner) + custom_recognizers():
+        pack_recognizers = list(packs.recognizers)
+        for recognizer in (
+            _generic_recognizers(language, model.has_ner) + custom_recognizers() + pack_recognizers
+        ):
             registry.add_recognizer(recognizer)
         analyzer = AnalyzerEngine(
             registry=registry,
@@ -158,7 +187,7 @@ def build_engines(spacy_model: str | None, language: str = "en") -> _Engines:
             supported_languages=[language],
             context_aware_enhancer=LemmaContextAwareEnhancer(context_matching_mode="whole_word"),
         )
-    return _Engines(analyzer, ner_engine, blank_engine, model, len(registry.recognizers))
+    return _Engines(analyzer, ner_engine, blank_engine, model, len(registry.recognizers), packs)
 
 
 class PresidioDetector(Detector):
@@ -169,7 +198,11 @@ class PresidioDetector(Detector):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config)
-        self._engines = build_engines(config.spacy_model, config.language)
+        packs = load_packs(config.detector_packs)
+        self._engines = build_engines(config.spacy_model, config.language, packs)
+        self._allow = AllowList(packs.allow_rules(default=config.default_allow_list))
+        if packs.user_packs:
+            warn_unknown_entities(packs, load_policy(config.policy_path))
 
     @property
     def model_name(self) -> str:
@@ -213,18 +246,17 @@ class PresidioDetector(Detector):
                 hinted=hinted,
                 ignore_reserved=self.config.ignore_reserved,
             )
-            results.append(
-                [
-                    Span(
-                        ENTITY_ALIASES.get(r.entity_type, r.entity_type),
-                        r.start,
-                        r.end,
-                        float(r.score),
-                        self.name,
-                    )
-                    for r in found
-                ]
-            )
+            spans = [
+                Span(
+                    ENTITY_ALIASES.get(r.entity_type, r.entity_type),
+                    r.start,
+                    r.end,
+                    float(r.score),
+                    self.name,
+                )
+                for r in found
+            ]
+            results.append(self._allow.drop_allowed(text, spans))
         return results
 
     def field_hints(self, field: str) -> list[Hint]:
@@ -233,5 +265,6 @@ class PresidioDetector(Detector):
     def describe(self) -> str:
         return (
             f"presidio (presidio-analyzer {version('presidio-analyzer')}, spaCy model "
-            f"{self._engines.model.name}, {self._engines.recognizer_count} recognizers)"
+            f"{self._engines.model.name}, {self._engines.recognizer_count} recognizers"
+            f"{packs_note(self._engines.packs, self.config.default_allow_list)})"
         )

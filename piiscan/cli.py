@@ -129,6 +129,21 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="SQLite state file: a killed scan resumes where it stopped, and rescans "
             "carry unchanged objects over [env: PIISCAN_STATE].",
         ),
+        click.option(
+            "--detector-pack",
+            "detector_packs",
+            multiple=True,
+            type=click.Path(exists=True),
+            help="Detector pack: a Presidio-format YAML file or a folder of them (repeatable) "
+            "[env: PIISCAN_DETECTOR_PACKS].",
+        ),
+        click.option(
+            "--no-default-allow-list",
+            "default_allow_list",
+            flag_value=False,
+            default=None,
+            help="Report published test values too (4111 1111 1111 1111, 078-05-1120...).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -154,6 +169,8 @@ def scan(
     progress: bool | None,
     endpoint_url: str | None,
     state_path: str | None,
+    detector_packs: tuple[str, ...],
+    default_allow_list: bool | None,
 ) -> None:
     """Scan database URLs and paths into a policy-tagged sensitivity inventory.
 
@@ -173,6 +190,8 @@ def scan(
         evidence=evidence,
         endpoint_url=endpoint_url,
         state_path=state_path,
+        detector_packs=detector_packs or None,
+        default_allow_list=default_allow_list,
     )
     code = run_scan(list(sources), config, fmt, output, fail_on, progress)
     sys.exit(code)
@@ -366,6 +385,8 @@ def demo(directory: Path, fmt: str, spacy_model: str | None, progress: bool | No
 def _add_commands() -> None:
     """Commands that live in their own modules (reports for DPOs, policy reconciliation)."""
     from piiscan.commands.anonymize_cmds import anonymize, deanonymize
+    from piiscan.commands.gate_cmds import baseline, diff
+    from piiscan.commands.pack_cmds import packs
     from piiscan.commands.policy_cmds import policy
     from piiscan.commands.reports_cmds import matrix, ropa
 
@@ -374,6 +395,9 @@ def _add_commands() -> None:
     cli.add_command(matrix)
     cli.add_command(ropa)
     cli.add_command(policy)
+    cli.add_command(diff)
+    cli.add_command(baseline)
+    cli.add_command(packs)
 
 
 _add_commands()

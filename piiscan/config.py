@@ -44,6 +44,8 @@ class Config:
     progress: bool = True
     detectors: tuple[str, ...] = ()
     detector_packs: tuple[str, ...] = ()
+    # The built-in allow-list of published test values (test cards, example SSNs/IBANs).
+    default_allow_list: bool = True
     # Object storage (fsspec): custom endpoint for S3-compatible stores.
     endpoint_url: str | None = None
     # Bytes read from one text-like object when sampling (not --full).
@@ -91,6 +93,11 @@ class Config:
         }
 
 
+def _paths(value: str) -> tuple[str, ...]:
+    """An ``os.pathsep``-separated list of paths."""
+    return tuple(p for p in value.split(os.pathsep) if p)
+
+
 _ENV = {
     "PIISCAN_SPACY_MODEL": ("spacy_model", str),
     "PIISCAN_POLICY": ("policy_path", str),
@@ -98,6 +105,7 @@ _ENV = {
     "PIISCAN_EVIDENCE": ("evidence", str),
     "PIISCAN_ENDPOINT_URL": ("endpoint_url", str),
     "PIISCAN_STATE": ("state_path", str),
+    "PIISCAN_DETECTOR_PACKS": ("detector_packs", _paths),
 }
 
 
@@ -132,6 +140,8 @@ def load_config(
     if key:
         values["hash_key"] = key.encode("utf-8")
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(values.get("detector_packs"), str):  # one path written as a string
+        values["detector_packs"] = (values["detector_packs"],)
     try:
         return Config(**values)
     except TypeError as exc:

@@ -12,9 +12,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
-# reporters, data classification matrix, Art. 30 record, per-prefix summary
+# reporters, data classification matrix, Art. 30 record, per-prefix summary, gate outputs
 MODULES = (
-    "test_reporters", "test_reporters_formats", "test_matrix", "test_ropa", "test_prefix_summary"
+    "test_reporters",
+    "test_reporters_formats",
+    "test_matrix",
+    "test_ropa",
+    "test_prefix_summary",
+    "test_gate_outputs",
 )
 
 
@@ -30,6 +35,7 @@ def main() -> int:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         for file, text in module.golden_outputs().items():
+            (golden / file).parent.mkdir(parents=True, exist_ok=True)
             (golden / file).write_text(text, encoding="utf-8")
             print(f"wrote {(golden / file).relative_to(ROOT)}")
     return 0

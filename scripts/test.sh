@@ -21,6 +21,10 @@ ensure_venv dev
 # 3. The spaCy model the NER tests use, when the shared copy is there.
 default_model PIISCAN_TEST_SPACY_MODEL
 
-# 4. Lint, then the tests.
+# 4. Microsoft's SARIF 2.1.0 schema and validator for the gate output tests (.cache/sarif/).
+command -v npm >/dev/null || apt_install npm
+bash scripts/fetch_sarif_tools.sh || warn "SARIF tools not fetched: their tests skip (fail when CI=true)"
+
+# 5. Lint, then the tests.
 "$VENV/bin/ruff" check .
 "$VENV/bin/python" -m pytest -q "$@"

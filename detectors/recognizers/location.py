@@ -92,6 +92,14 @@ def postal_code() -> RuleRecognizer:
             0.3,
         ),
         Rule("prefixed", rf"{_EDGE_L}(?:D|F|E|I|A|CH|NL)-\d{{4,5}}{_EDGE_R}", 0.3),
+        # Other countries' shapes in text, reported only next to a postcode word:
+        # 3910, 840 24, 3610-114, 90010-170, 7412 SL
+        Rule(
+            "other_shapes",
+            rf"{_EDGE_L}(?:(?-i:\d{{4}} ?[A-Z]{{2}})|\d{{4,5}}-\d{{3}}|\d{{3}} \d{{2}}"
+            rf"|\d{{3,4}}){_EDGE_R}",
+            0.1,
+        ),
     ]
     context = [
         "zip",
@@ -120,7 +128,7 @@ def postal_code() -> RuleRecognizer:
 
 # ------------------------------------------------------------------------------ addresses
 _EN_SUFFIX = (
-    r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|"
+    r"(?i:street|st|str|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|"
     r"place|pl|terrace|terr|ter|close|crescent|cres|square|sq|parkway|pkwy|highway|"
     r"hwy|circle|cir|trail|trl|row|gardens|grove|mews|hill|walk|alley|expressway|"
     r"freeway|pike|plaza|loop|path|marg|nagar|broadway|quay|wharf|rise|green|park)"
@@ -156,6 +164,42 @@ ES_ADDRESS = (
     r"(?:(?i:n[º°o])\.?\s{0,2})?\d{1,4}(?!\w)"
 )
 PO_BOX = r"(?<!\w)(?i:p\.?\s?o\.?\s?box|postfach|apartado(?: de correos)?)\s{1,3}\d{1,8}(?!\w)"
+# Street names that end in a street word (Nordic, Dutch, Finnish, Central/Eastern European,
+# Baltic), then the house number: "Nybyvägen 65", "Rooseveltlaan 110", "Puruntie 82".
+_SUFFIXED_WAY = (
+    r"(?i:v[äa]gen|gatan|gata|veien|vegen|vei|gate|gaten|gade|vej|vejen|straat|laan|plein|"
+    r"gracht|kade|singel|dreef|katu|tie|kuja|polku|utca|körút|tér|út|ulica|ulice|cesta|"
+    r"tänav|põik|puiestee|iela|gatvė|sokak|sokag\u0131|caddesi|stræde|straede|vænget|torv)"
+)
+SUFFIXED_ADDRESS = (
+    rf"(?<![\w-])[A-ZÀ-ÞØÆÅ][\w'\u2019-]{{1,40}}?{_SUFFIXED_WAY}\.?\s{{1,3}}\d{{1,4}}"
+    r"[A-Za-z]?\.?(?![\w]|[.,]\d)"
+)
+# A street word first, then the name and the house number: "ul. Narewska 94",
+# "Rue Dielhère 130", "Via Roma 131", "Rua do Arenque 1634", "Strada Lunga 5".
+_PREFIX_WAY = (
+    r"(?i:ul\.|ulica|al\.|aleja|rue|via|viale|vicolo|piazza|rua|travessa|largo|praça|"
+    r"strada|str\.|calle|carrer|avinguda|avenida|av\.|rambla|plaza|odos|bulevardul|"
+    r"trg|náměstí|namesti|nábřeží)"
+)
+PREFIXED_ADDRESS = (
+    rf"(?<![\w.-]){_PREFIX_WAY}\s{{1,3}}(?:(?i:de|do|da|dos|das|del|della|dei|degli|delle|di|la|le|des|du|"
+    r"von|van|der|den)\s{1,3}){0,2}[A-ZÀ-Þ][\w'\u2019.-]{1,30}(?:\s{1,3}(?:[A-ZÀ-Þ][\w'\u2019.-]{0,30}|"
+    r"(?i:de|do|da|e|y|del|di|la|des|du)))"
+    r"{0,5},?\s{1,3}\d{1,4}[A-Za-z]?\.?(?![\w]|[.,]\d)"
+)
+# Building number, street name, house number: "20789 Allika 46" (lifted by context).
+NUMBER_NAME_NUMBER = (
+    r"(?<![\w.,/-])\d{1,5}\s{1,3}(?:[^\W\d_][\w'\u2019.-]{0,30}\s{1,3}){1,4}\d{1,4}[A-Za-z]?\.?"
+    r"(?![\w]|[.,:/-]\d)"
+)
+UNIT = r"(?<![\w-])(?i:apt|apartment|suite|ste|unit|flat)\.?\s{1,3}#?\d{1,5}[A-Za-z]?(?![\w])"
+# US military and diplomatic mail: "PSC 4574, Box 8393 / APO AA 81998", "USS Lorenzen / FPO AE".
+MILITARY = (
+    r"(?<![\w-])(?:(?i:psc|cmr|unit)\s{1,3}\d{1,5},?\s{1,3}(?i:box)\s{1,3}\d{1,5}"
+    r"|(?i:uss|usns|uscgc)\s{1,3}[A-Za-z][\w-]{1,30})\s{0,3}[,\n]?\s{0,3}"
+    r"(?i:apo|fpo|dpo)\s{1,3}(?i:aa|ae|ap)\s{1,3}\d{5}(?!\w)"
+)
 
 
 def street_address() -> RuleRecognizer:
@@ -172,6 +216,11 @@ def street_address() -> RuleRecognizer:
         Rule("fr", FR_ADDRESS + _TAIL, 0.6),
         Rule("es", ES_ADDRESS + _TAIL, 0.6),
         Rule("po_box", PO_BOX, 0.5),
+        Rule("suffixed", SUFFIXED_ADDRESS + _TAIL, 0.5),
+        Rule("prefixed", PREFIXED_ADDRESS + _TAIL, 0.5),
+        Rule("number_name_number", NUMBER_NAME_NUMBER + _TAIL, 0.3),
+        Rule("unit", UNIT, 0.5),
+        Rule("military", MILITARY, 0.8),
         # Shapes a cell of an address column takes; only the column name lifts them.
         Rule(
             "numbered_value",

@@ -203,9 +203,25 @@ def age() -> RuleRecognizer:
         ),
         Rule(
             "aged",
-            r"\b(?:aged|age|ages|alter|edad|âge|age de|âgée? de|im alter von)"
+            r"\b(?:aged|age|ages|age of|alter|edad|âge|age de|âgée? de|im alter von)"
             r"\s{0,3}[:=]?\s{0,3}(?P<n>\d{1,3})(?![\w.,]\d|\w)",
             0.6,
+            group="n",
+            validate=_age_ok,
+        ),
+        Rule(
+            "y_o",
+            r"(?<![\w.,])(?P<n>\d{1,3})[\s-]{0,2}(?:y/o|y\.o\.|yo)(?![\w/])",
+            0.6,
+            group="n",
+            validate=_age_ok,
+        ),
+        # "I'll turn 81": an age only next to a birthday or age word
+        Rule(
+            "turns",
+            r"\b(?:turn|turns|turned|turning)\s{1,3}(?P<n>\d{1,3})(?![\w.,]\d|\w)"
+            r"(?!\s{0,3}[^\W\d_])",  # not "turned 3 pages"
+            0.5,
             group="n",
             validate=_age_ok,
         ),
@@ -230,5 +246,7 @@ def age() -> RuleRecognizer:
         "idade",
         "age years",
         "age group",
+        "birthday",
+        "old",
     ]
     return RuleRecognizer("AGE", rules, context)

@@ -107,8 +107,19 @@ def job_title() -> RuleRecognizer:
             rf"{WORD_END}",
             0.4,
         ),
+        # a title alone on a line under another (signature blocks, CVs, contact cards);
+        # a lone value is a title only by its column name
+        Rule(
+            "title_line",
+            rf"(?<=\n)[ \t>*-]{{0,6}}(?P<t>(?:[^\W\d_][\w'\u2019&-]{{0,25}},?[ \t]{{1,3}}"
+            rf"(?:and[ \t]{{1,3}})?){{0,5}}(?:{titles}))[ \t]*$",
+            0.5,
+            group="t",
+        ),
     ]
     context = [
+        "work",
+        "working",
         "job",
         "jobs",
         "job title",

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from piiscan.policy import level_rank
+
 FindingStatus = Literal["new", "baselined", "allowed"]
 SkipReason = Literal["binary", "too_large", "deleted", "submodule", "unreadable", "excluded"]
 
@@ -30,7 +32,8 @@ class GateFinding:
     evidence: str  # masked, never raw
     fingerprint: str  # keyed hash of entity type + normalised value
     status: FindingStatus = "new"
-    allow_reason: str | None = None  # why an allowed finding is allowed ("inline comment", "test value")
+    # why an allowed finding is allowed ("inline comment", "test value")
+    allow_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,11 @@ class GateResult:
     def new(self) -> tuple[GateFinding, ...]:
         """Findings neither baselined nor allowed: the ones that can fail the check."""
         return tuple(f for f in self.findings if f.status == "new")
+
+    @property
+    def failing(self) -> tuple[GateFinding, ...]:
+        """New findings at or above ``fail_on`` (none without a threshold: report only)."""
+        if not self.fail_on:
+            return ()
+        rank = level_rank(self.fail_on)
+        return tuple(f for f in self.new if f.level and level_rank(f.level) >= rank)
