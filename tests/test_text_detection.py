@@ -173,3 +173,20 @@ def test_analyze_lines_uses_few_calls() -> None:
 
     analyze_lines([f"line {i}" for i in range(1000)], analyze, block_chars=1000)
     assert 7 <= len(calls) <= 9 and all(len(c) == 1 and len(c[0]) <= 1000 for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "entity", "reported"),
+    [
+        ("7", "Birth Month", "AGE", False),  # a birth month is no age
+        ("42", "age", "AGE", True),
+        ("F123-456-78-901-0", "dl_number", "US_DRIVER_LICENSE", True),
+        ("F123-456-78-901-0", "order_code", "US_DRIVER_LICENSE", False),
+        ("S 530 460 72 118", "Driving lic Michigan", "US_DRIVER_LICENSE", True),
+    ],
+)
+def test_column_values(
+    detector: PresidioDetector, value: str, field: str, entity: str, reported: bool
+) -> None:
+    (spans,) = detector.analyze([value], field=field)
+    assert any(s.entity_type == entity and s.score >= 0.5 for s in spans) is reported

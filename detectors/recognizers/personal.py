@@ -246,7 +246,5 @@ def age() -> RuleRecognizer:
         "idade",
         "age years",
         "age group",
-        "birthday",
-        "old",
     ]
     return RuleRecognizer("AGE", rules, context)
