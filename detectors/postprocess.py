@@ -34,6 +34,8 @@ COMPOSITE_TYPES = frozenset({"USER_AGENT", "URL", "EMAIL_ADDRESS", "STREET_ADDRE
 # Types that are not personal data on their own: they never hide a finding inside them
 # (NER reads "a 21 year old" as a DATE_TIME and "Unit 4719 Box" as an ORGANIZATION).
 NEVER_SWALLOW = frozenset({"DATE_TIME", "ORGANIZATION"})
+# A composite too weak to be reported (a street-shaped line without context) hides nothing.
+SWALLOW_MIN_SCORE = 0.5
 PHONE_LOOKALIKE_IDS = frozenset(
     {
         "UK_NHS",
@@ -124,6 +126,7 @@ def drop_contained(results: Sequence[RecognizerResult]) -> list[RecognizerResult
                 or (
                     o.entity_type in COMPOSITE_TYPES
                     and r.entity_type not in COMPOSITE_TYPES
+                    and o.score >= SWALLOW_MIN_SCORE
                     and _overlaps(r, o)
                     and o.end - o.start > r.end - r.start
                 )

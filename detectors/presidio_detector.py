@@ -12,13 +12,18 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 
 import tldextract
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
 from presidio_analyzer import predefined_recognizers as pr
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
@@ -32,18 +37,23 @@ from piiscan.detectors.names import is_name_shaped, person_name_score
 from piiscan.detectors.nlp import ResolvedModel, resolve_model
 from piiscan.detectors.packs import Packs, load_packs, packs_note, warn_unknown_entities
 from piiscan.detectors.places import place_score
-from piiscan.detectors.postprocess import clean
+from piiscan.detectors.postprocess import clean, recognizer_of
 from piiscan.detectors.recognizers import custom_recognizers
 from piiscan.detectors.recognizers import national_ids as nid
+from piiscan.detectors.recognizers.base import fold
 from piiscan.detectors.recognizers.safe_builtins import SafeInPanRecognizer, SafeUrlRecognizer
 from piiscan.model import Hint, Span
 from piiscan.plugins import Detector
 from piiscan.policy import load_policy
+from piiscan.prefilter import NER_RECOGNIZER, Prefilter
 
 log = logging.getLogger(__name__)
 
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
+_SPACE = re.compile(r"\s")
+_CODE_MARK = re.compile(r"[\d@]")
+_NAME_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION"})
 MIN_PHONE_DIGITS = 6
 NER_BATCH = 64
 PERSON_HINT = 0.5  # a column named like this: name-shaped cells NER reads as PERSON count
@@ -159,6 +169,50 @@ class _Engines:
     model: ResolvedModel
     recognizer_count: int
     packs: Packs
+    prefilter: Prefilter
+    #: Pipes disabled to tokenize and lemmatize without NER (``ner`` and what only feeds it).
+    ner_pipes: tuple[str, ...]
+
+
+def _ner_pipes(nlp: Language) -> tuple[str, ...]:
+    """The NER components of a pipeline and the embedding layers that feed only them."""
+    ner = {name for name, pipe in nlp.pipeline if type(pipe).__name__ == "EntityRecognizer"}
+    feeders = {
+        name
+        for name, pipe in nlp.pipeline
+        if getattr(pipe, "listening_components", None) and set(pipe.listening_components) <= ner
+    }
+    return tuple(sorted(ner | feeders))
+
+
+def _context_entities(
+    tokens: Sequence[str], recognizers: Sequence[EntityRecognizer]
+) -> frozenset[str]:
+    folded = {fold(w) for t in tokens for w in t.split()}
+    out: set[str] = set()
+    for recognizer in recognizers:
+        words = {fold(w) for c in recognizer.context or () for w in str(c).split()}
+        if any(w in t or (len(t) >= 3 and t in w) for w in words if len(w) >= 2 for t in folded):
+            out.update(recognizer.supported_entities)
+    return frozenset(out)
+
+
+def drop_letterless_names(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """NER's person, place, group or organisation spans without a letter go (in a block of
+    log lines the model reads an IP address as a PERSON, hiding the IP_ADDRESS)."""
+    return [
+        r
+        for r in results
+        if r.entity_type not in _NAME_TYPES
+        or recognizer_of(r) != NER_RECOGNIZER
+        or _LETTER.search(text, r.start, r.end)
+    ]
+
+
+def is_code(text: str) -> bool:
+    """A one-token value with a digit or an ``@`` (order refs, ids, e-mail addresses, hashes):
+    NER finds no name or place in it that a table cell would count."""
+    return not _SPACE.search(text.strip()) and bool(_CODE_MARK.search(text))
 
 
 @functools.lru_cache(maxsize=4)
@@ -187,7 +241,16 @@ def build_engines(
             supported_languages=[language],
             context_aware_enhancer=LemmaContextAwareEnhancer(context_matching_mode="whole_word"),
         )
-    return _Engines(analyzer, ner_engine, blank_engine, model, len(registry.recognizers), packs)
+    return _Engines(
+        analyzer,
+        ner_engine,
+        blank_engine,
+        model,
+        len(registry.recognizers),
+        packs,
+        Prefilter(registry.recognizers),
+        _ner_pipes(model.nlp),
+    )
 
 
 class PresidioDetector(Detector):
@@ -201,6 +264,16 @@ class PresidioDetector(Detector):
         packs = load_packs(config.detector_packs)
         self._engines = build_engines(config.spacy_model, config.language, packs)
         self._allow = AllowList(packs.allow_rules(default=config.default_allow_list))
+        #: Ask Presidio only for the types a value can reach (see :mod:`piiscan.prefilter`).
+        self.use_prefilter = True
+        #: No NER on code-shaped cells (``ORD-0042``, e-mail addresses, hashes) unless the
+        #: field name points to a name or place: what NER reads there is noise.
+        self.skip_code_ner = True
+        self._context_cache: dict[str, frozenset[str]] = {}
+        self._prefilter = self._engines.prefilter
+        self._ner_types = frozenset(
+            e for g in self._prefilter.gates if g.name == NER_RECOGNIZER for e in g.entities
+        )
         if packs.user_packs:
             warn_unknown_entities(packs, load_policy(config.policy_path))
 
@@ -208,22 +281,69 @@ class PresidioDetector(Detector):
     def model_name(self) -> str:
         return self._engines.model.name
 
-    def _artifacts(self, texts: Sequence[str]) -> list[NlpArtifacts]:
-        """NLP artifacts per text: batched NER where a letter appears, tokenizer-only else."""
+    def _artifacts(self, texts: Sequence[str], modes: Sequence[str]) -> list[NlpArtifacts | None]:
+        """NLP artifacts per text, by mode: ``ner`` (batched NER), ``tok`` (the model's
+        pipeline without NER: same tokens and lemmas), ``blank`` (tokenizer only, for
+        texts without a letter) or ``skip`` (no Presidio call: None)."""
         out: list[NlpArtifacts | None] = [None] * len(texts)
         lang = self.config.language
-        for engine, wanted in ((self._engines.ner, True), (self._engines.blank, False)):
-            idx = [i for i, t in enumerate(texts) if bool(_LETTER.search(t)) is wanted]
+        engines = self._engines
+        for mode in ("ner", "tok", "blank"):
+            idx = [i for i, m in enumerate(modes) if m == mode]
             if not idx:
                 continue
             batch = [texts[i] for i in idx]
-            for i, (_, art) in zip(
-                idx, engine.process_batch(batch, lang, batch_size=NER_BATCH), strict=True
-            ):
+            if mode == "tok":
+                nlp = engines.ner.nlp[lang]
+                docs = nlp.pipe(batch, batch_size=NER_BATCH, disable=engines.ner_pipes)
+                arts = (engines.ner._doc_to_nlp_artifact(doc, lang) for doc in docs)
+            else:
+                engine = engines.ner if mode == "ner" else engines.blank
+                arts = (a for _, a in engine.process_batch(batch, lang, batch_size=NER_BATCH))
+            for i, art in zip(idx, arts, strict=True):
                 out[i] = art
-        return [a for a in out if a is not None]
+        return out
 
-    def analyze(self, texts: Sequence[str], *, field: str | None = None) -> list[list[Span]]:
+    def _plan(
+        self,
+        texts: Sequence[str],
+        entities: frozenset[str] | None,
+        always_ner: bool,
+    ) -> tuple[list[frozenset[str] | None], list[str]]:
+        """Per text: the entity types to ask Presidio for (None: all) and the NLP mode."""
+        wanted: list[frozenset[str] | None] = [None] * len(texts)
+        if self.use_prefilter:
+            wanted = self._prefilter.candidates(texts)
+        modes: list[str] = []
+        for i, text in enumerate(texts):
+            cand = wanted[i]
+            if entities is not None:
+                cand = wanted[i] = (self._prefilter.every if cand is None else cand) & entities
+            if cand is not None and not cand:
+                modes.append("skip")
+            elif not _LETTER.search(text):
+                modes.append("blank")
+            elif self._needs_ner(text, cand, always_ner):
+                modes.append("ner")
+            else:
+                modes.append("tok")
+        return wanted, modes
+
+    def _needs_ner(self, text: str, cand: frozenset[str] | None, always_ner: bool) -> bool:
+        """NER unless no NER type is wanted, or a code-shaped cell (see ``skip_code_ner``)."""
+        if not self.use_prefilter:
+            return True
+        if cand is not None and not cand & self._ner_types:
+            return False
+        return always_ner or not is_code(text) or looks_like_free_text(text)
+
+    def analyze(
+        self,
+        texts: Sequence[str],
+        *,
+        field: str | None = None,
+        entities: Collection[str] | None = None,
+    ) -> list[list[Span]]:
         context = context_words(field) if field else None
         hints = hints_for(field) if field else []
         hinted = frozenset(h.entity_type for h in hints)
@@ -231,10 +351,25 @@ class PresidioDetector(Detector):
         name_shaped = is_name_shaped if person_hint >= PERSON_HINT else None
         strong_name = person_hint >= STRONG_HINT
         analyzer = self._engines.analyzer
+        only = frozenset(entities) if entities is not None else None
+        # NER reads no countable name or place into a code-shaped table cell; free text
+        # (no field, or a long sentence-like value) always gets NER.
+        always_ner = not self.skip_code_ner or field is None or bool(hinted & self._ner_types)
+        wanted, modes = self._plan(texts, only, always_ner)
         results: list[list[Span]] = []
-        for text, art in zip(texts, self._artifacts(texts), strict=True):
-            found = analyzer.analyze(text, self.config.language, context=context, nlp_artifacts=art)
+        for text, cand, art in zip(texts, wanted, self._artifacts(texts, modes), strict=True):
+            if cand is not None and not cand:
+                found = []
+            else:
+                found = analyzer.analyze(
+                    text,
+                    self.config.language,
+                    entities=None if cand is None else sorted(cand),
+                    context=context,
+                    nlp_artifacts=art,
+                )
             cell = field is not None and not looks_like_free_text(text)
+            found = drop_letterless_names(text, found)
             found = clean(
                 text,
                 found,
@@ -256,11 +391,27 @@ class PresidioDetector(Detector):
                 )
                 for r in found
             ]
+            if only is not None:
+                spans = [sp for sp in spans if sp.entity_type in only]
             results.append(self._allow.drop_allowed(text, spans))
         return results
 
     def field_hints(self, field: str) -> list[Hint]:
         return []  # name priors come from the column_names detector
+
+    def context_entities(self, field: str) -> frozenset[str]:
+        """Entity types whose recognizers the field name could lift as context.
+
+        Deliberately generous (a context word inside a name token or the reverse counts):
+        the scanner analyses typed columns only for these and the hinted types.
+        """
+        found = self._context_cache.get(field)
+        if found is None:
+            recognizers = self._engines.analyzer.registry.recognizers
+            found = self._context_cache[field] = _context_entities(
+                context_words(field), recognizers
+            )
+        return found
 
     def describe(self) -> str:
         return (

@@ -78,6 +78,13 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Read every row and analyse every distinct value.",
         ),
         click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            help="Worker processes analysing values in --full scans [default: 1; env: "
+            "PIISCAN_JOBS]; each loads the NLP model once.",
+        ),
+        click.option(
             "--include",
             multiple=True,
             help="Glob on schema.table.column / path.column to scan (repeatable).",
@@ -159,6 +166,7 @@ def scan(
     output: Path | None,
     sample_rows: int | None,
     full: bool | None,
+    jobs: int | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     spacy_model: str | None,
@@ -183,6 +191,7 @@ def scan(
         config_path,
         sample_rows=sample_rows,
         full=full,
+        jobs=jobs,
         include=include or None,
         exclude=exclude or None,
         spacy_model=spacy_model,
@@ -389,6 +398,7 @@ def _add_commands() -> None:
     from piiscan.commands.pack_cmds import packs
     from piiscan.commands.policy_cmds import policy
     from piiscan.commands.reports_cmds import matrix, ropa
+    from piiscan.commands.spark_cmds import spark_scan
 
     cli.add_command(anonymize)
     cli.add_command(deanonymize)
@@ -398,6 +408,7 @@ def _add_commands() -> None:
     cli.add_command(diff)
     cli.add_command(baseline)
     cli.add_command(packs)
+    cli.add_command(spark_scan)
 
 
 _add_commands()

@@ -60,6 +60,8 @@ class Config:
     # Treat reserved/test values (example.com, 555-01xx, test cards, pseudonym tokens)
     # as non-real: used by the anonymizer's verification re-scan and pre-merge checks.
     ignore_reserved: bool = False
+    # Worker processes analysing values in --full scans (1: in the scanning process).
+    jobs: int = 1
 
     def __post_init__(self) -> None:
         if self.sample_rows < 1:
@@ -68,6 +70,8 @@ class Config:
             raise ConfigError(
                 f"evidence must be one of {', '.join(EVIDENCE_MODES)}, not {self.evidence!r}"
             )
+        if self.jobs < 1:
+            raise ConfigError("jobs must be at least 1")
         if not 0.0 <= self.min_score <= 1.0:
             raise ConfigError("min_score must be between 0 and 1")
 
@@ -106,6 +110,7 @@ _ENV = {
     "PIISCAN_ENDPOINT_URL": ("endpoint_url", str),
     "PIISCAN_STATE": ("state_path", str),
     "PIISCAN_DETECTOR_PACKS": ("detector_packs", _paths),
+    "PIISCAN_JOBS": ("jobs", int),
 }
 
 

@@ -8,11 +8,14 @@ batch. One unreadable asset becomes an entry in ``errors[]`` and the scan goes o
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+
+import pyarrow as pa
 
 from piiscan import __version__
 from piiscan.classification import (
@@ -32,11 +35,14 @@ from piiscan.policy import Policy, level_rank, load_policy
 from piiscan.prefix_summary import prefix_summary
 from piiscan.registry import Registry, default_registry
 from piiscan.state import ScanState, settings_digest
+from piiscan.workers import WorkerPool, split
 
 log = logging.getLogger(__name__)
 
 TEXT_CHUNK_LINES = 256
 ANALYZE_CHUNK = 50  # distinct values analysed between two checks of a column's verdict
+FULL_CHUNK = 20_000  # distinct values per detector call when every value is analysed (--full)
+FULL_BATCH_ROWS = 20_000  # rows per batch in --full (small reader batches are joined)
 TEXT_WINDOW_CHARS = 5_000
 MAX_FINDINGS_PER_ASSET = 1_000
 
@@ -78,6 +84,90 @@ def to_text(value: Any) -> str | None:
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, default=str, ensure_ascii=False)
     return str(value)
+
+
+#: A number with at least this many digits may be an identifier stored as a number
+#: (SSN, card, phone, account): it is analysed like text.
+NUMBER_ID_DIGITS = 9
+
+
+def column_kind(type_: pa.DataType) -> str:
+    """``number``, ``temporal``, ``bool`` or ``text`` (everything else: analysed as text)."""
+    if pa.types.is_integer(type_) or pa.types.is_floating(type_) or pa.types.is_decimal(type_):
+        return "number"
+    if pa.types.is_temporal(type_):
+        return "temporal"
+    if pa.types.is_boolean(type_):
+        return "bool"
+    return "text"
+
+
+def typed_plan(value: str, kind: str, typed: frozenset[str]) -> frozenset[str] | None:
+    """What a typed column's value is analysed for: None for everything (a long number,
+    maybe an identifier), else the column's ``typed`` types (empty: not analysed)."""
+    if kind == "number" and sum(c.isdigit() for c in value) >= NUMBER_ID_DIGITS:
+        return None
+    return typed
+
+
+def regroup(
+    batches: Iterator[pa.RecordBatch],
+    on_read: Callable[[int], None] | None = None,
+    rows: int | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Batches joined up to about ``rows`` rows (``FULL_BATCH_ROWS``): the per-call costs
+    of the vectorised prefilter and of a detector call are paid once per large batch.
+    Memory stays bounded by ``rows``; a change of schema starts a new batch. ``on_read``
+    gets each reader batch's row count as it is read (progress)."""
+    limit = rows or FULL_BATCH_ROWS
+    buffer: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        if on_read is not None:
+            on_read(batch.num_rows)
+        if buffer and batch.schema != buffer[0].schema:
+            yield pa.concat_batches(buffer)
+            buffer, held = [], 0
+        buffer.append(batch)
+        held += batch.num_rows
+        if held >= limit:
+            yield pa.concat_batches(buffer)
+            buffer, held = [], 0
+    if buffer:
+        yield pa.concat_batches(buffer)
+
+
+def _takes_entities(detector: Detector) -> bool:
+    try:
+        return "entities" in inspect.signature(detector.analyze).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def analyze_with(
+    detectors: Sequence[Detector],
+    texts: list[str],
+    field: str | None,
+    entities: frozenset[str] | None = None,
+) -> list[list[Span]]:
+    """Spans of every detector for each text, merged per text (only ``entities``' types
+    when given; detectors that predate the ``entities`` argument are filtered here)."""
+    merged: list[list[Span]] = [[] for _ in texts]
+    if not texts:
+        return merged
+    for detector in detectors:
+        if entities is None:
+            found = detector.analyze(texts, field=field)
+        elif _takes_entities(detector):
+            found = detector.analyze(texts, field=field, entities=entities)
+        else:
+            found = [
+                [s for s in spans if s.entity_type in entities]
+                for spans in detector.analyze(texts, field=field)
+            ]
+        for i, spans in enumerate(found):
+            merged[i].extend(spans)
+    return merged
 
 
 def resolve_connector(source: str, registry: Registry) -> type[Connector]:
@@ -123,11 +213,18 @@ class Scanner:
             if detectors is not None
             else build_detectors(self.config, self.registry)
         )
+        self._own_detectors = detectors is None and self.registry is default_registry
+        self._pool: WorkerPool | None = None
         self.encoder = EvidenceEncoder(self.config.evidence, self.config.hash_key)
         #: Secrets no recorded reason may hold: the environment's keys and tokens, the hash key.
         self.secrets = env_secrets() + (
-            [self.config.hash_key.decode("utf-8", "replace")] if self.config.hash_key else [])
+            [self.config.hash_key.decode("utf-8", "replace")] if self.config.hash_key else []
+        )
         self.on_event = on_event or (lambda event: None)
+        self.chunk_size = FULL_CHUNK
+        #: Typed columns' short values reach the detectors only for the types the column's
+        #: name hints at or lifts (False: every value is analysed as text).
+        self.skip_typed = True
         #: Incremental rescans: given, or opened from ``config.state_path`` (None: off).
         self.state = state
         if state is None and self.config.state_path:
@@ -141,6 +238,25 @@ class Scanner:
         if not sources:
             raise UsageError("give at least one source (a path or a database URL)")
         classes = [resolve_connector(s, self.registry) for s in sources]
+        self._pool = self._start_pool()
+        try:
+            return self._scan_sources(sources, classes)
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    def _start_pool(self) -> WorkerPool | None:
+        """Worker processes for ``--jobs N`` in ``--full`` scans; None for one job, or when
+        the detectors were handed in (workers can only rebuild the installed ones)."""
+        if self.config.jobs <= 1 or not self.config.full:
+            return None
+        if not self._own_detectors:
+            log.warning("--jobs ignored: detectors were given to the scanner")
+            return None
+        return WorkerPool(self.config, self.config.jobs)
+
+    def _scan_sources(self, sources: Sequence[str], classes: list[type[Connector]]) -> Inventory:
         if self.state is not None:
             self.state.begin_run(sources)
         assets: list[AssetResult] = []
@@ -193,8 +309,7 @@ class Scanner:
                 try:
                     result = self.scan_asset(asset, display)
                     if asset.size is not None or asset.bytes_read is not None:
-                        result = replace(result, size_bytes=asset.size,
-                                         bytes_read=asset.bytes_read)
+                        result = replace(result, size_bytes=asset.size, bytes_read=asset.bytes_read)
                 except Exception as exc:  # one asset's failure never stops the scan
                     yield None, ScanError(display, asset.name, _failure(exc, asset.name, secrets_))
                     continue
@@ -205,9 +320,7 @@ class Scanner:
         except Exception as exc:  # discovery itself failed: the rest of the source is lost
             yield None, ScanError(display, None, _failure(exc, display, secrets_))
 
-    def _resumed(
-        self, asset: Asset, display: str, fingerprint: str | None
-    ) -> AssetResult | None:
+    def _resumed(self, asset: Asset, display: str, fingerprint: str | None) -> AssetResult | None:
         """An asset the interrupted run being resumed already finished (not read again)."""
         if self.state is None:
             return None
@@ -259,15 +372,22 @@ class Scanner:
             examples=self.config.evidence_examples,
         )
 
-    def analyze(self, texts: list[str], field: str | None) -> list[list[Span]]:
-        """Spans of every detector for each text, merged per text."""
-        merged: list[list[Span]] = [[] for _ in texts]
-        if not texts:
-            return merged
+    def analyze(
+        self, texts: list[str], field: str | None, entities: frozenset[str] | None = None
+    ) -> list[list[Span]]:
+        """Spans of every detector for each text, merged per text (only ``entities``'
+        types when given)."""
+        return analyze_with(self.detectors, texts, field, entities)
+
+    def _typed_entities(self, acc: FieldAccumulator) -> frozenset[str]:
+        """Types worth looking for in a typed (numeric, temporal, boolean) column's short
+        values: those its name hints at or lifts as a recognizer's context."""
+        found = set(acc.hinted)
         for detector in self.detectors:
-            for i, spans in enumerate(detector.analyze(texts, field=field)):
-                merged[i].extend(spans)
-        return merged
+            lifted = getattr(detector, "context_entities", None)
+            if lifted is not None:
+                found |= lifted(acc.name)
+        return frozenset(found)
 
     def _scan_structured(self, asset: Asset, source: str) -> AssetResult:
         limit = None if self.config.full else self.config.sample_rows
@@ -275,19 +395,32 @@ class Scanner:
             c.name: self._accumulator(c.name, c.data_type) for c in asset.columns()
         }
         rows = 0
-        for batch in asset.batches():
+
+        def read(n: int) -> None:
+            self.on_event(Event("rows", source, asset.name, rows=n))
+
+        # --full joins the reader's batches (progress is reported as they are read).
+        batches = asset.batches() if limit is not None else regroup(asset.batches(), read)
+        for batch in batches:
             if limit is not None and rows >= limit:
                 break
             if limit is not None and rows + batch.num_rows > limit:
                 batch = batch.slice(0, limit - rows)
             schema = batch.schema
+            columns = []
             for i, (name, type_) in enumerate(zip(schema.names, schema.types, strict=True)):
                 acc = accs.get(name)
                 if acc is None:
                     acc = accs[name] = self._accumulator(name, str(type_))
-                self._feed_column(acc, batch.column(i).to_pylist(), rows)
+                columns.append((acc, batch.column(i)))
+            if self._pool is not None and limit is None:
+                self._feed_parallel(self._pool, columns, rows)
+            else:
+                for acc, array in columns:
+                    self._feed_column(acc, array, rows)
             rows += batch.num_rows
-            self.on_event(Event("rows", source, asset.name, rows=batch.num_rows))
+            if limit is not None:
+                read(batch.num_rows)
         fields = [acc.result() for acc in accs.values()]
         notes = [
             f"field {a.name}: {a.findings_dropped} further findings not listed"
@@ -301,12 +434,14 @@ class Scanner:
             source, asset.name, asset.kind, rows, True, fields, [], self.policy, notes
         )
 
-    def _feed_column(self, acc: FieldAccumulator, values: list[Any], offset: int) -> None:
-        """Analyse each new distinct value once, in chunks, until the verdict is settled."""
+    def _distinct(
+        self, acc: FieldAccumulator, array: pa.Array, offset: int
+    ) -> tuple[dict[str, int], list[str]]:
+        """New distinct values (with their first row) and the repeats of known ones."""
         first: dict[str, int] = {}
         repeats: list[str] = []
         cap = None if self.config.full else self.config.max_cell_chars
-        for idx, raw in enumerate(values):
+        for idx, raw in enumerate(array.to_pylist()):
             text = to_text(raw)
             if text is not None and cap is not None:
                 text = text[:cap]
@@ -316,17 +451,70 @@ class Scanner:
                 repeats.append(text)
             else:
                 first[text] = offset + idx + 1
+        return first, repeats
+
+    def _groups(
+        self, acc: FieldAccumulator, array: pa.Array, values: list[str]
+    ) -> list[tuple[frozenset[str] | None, list[int]]]:
+        """The values to analyse, by the entity types wanted (None: all). A typed column's
+        short values are analysed only for the types its name hints at or lifts, and not
+        at all when there are none (see :func:`typed_plan`)."""
+        kind = column_kind(array.type)
+        if kind == "text" or not self.skip_typed:
+            return [(None, list(range(len(values))))] if values else []
+        typed = self._typed_entities(acc)
+        groups: dict[frozenset[str] | None, list[int]] = {}
+        for i, value in enumerate(values):
+            wanted = typed_plan(value, kind, typed)
+            if wanted is None or wanted:
+                groups.setdefault(wanted, []).append(i)
+        return list(groups.items())
+
+    def _feed_column(self, acc: FieldAccumulator, array: pa.Array, offset: int) -> None:
+        """Analyse each new distinct value once, in chunks, until the verdict is settled."""
+        first, repeats = self._distinct(acc, array, offset)
         pending = list(first)
         while pending:
             budget = acc.budget()
-            size = ANALYZE_CHUNK if budget is None else min(ANALYZE_CHUNK, budget)
+            size = self.chunk_size if budget is None else min(ANALYZE_CHUNK, budget)
             if size == 0:
                 break
             chunk, pending = pending[:size], pending[size:]
-            for value, spans in zip(chunk, self.analyze(chunk, acc.name), strict=True):
-                acc.add(value, spans, first[value])
+            spans: list[list[Span]] = [[] for _ in chunk]
+            for wanted, idx in self._groups(acc, array, chunk):
+                found = self.analyze([chunk[i] for i in idx], acc.name, wanted)
+                for i, value_spans in zip(idx, found, strict=True):
+                    spans[i] = value_spans
+            for value, value_spans in zip(chunk, spans, strict=True):
+                acc.add(value, value_spans, first[value])
         for value in repeats:
             acc.add_repeat(value)
+
+    def _feed_parallel(
+        self, pool: WorkerPool, columns: list[tuple[FieldAccumulator, pa.Array]], offset: int
+    ) -> None:
+        """``--full`` with ``--jobs``: every column's distinct values go to the workers in
+        pieces; results are accumulated column by column in the order of
+        :meth:`_feed_column`, so the inventory is the same as with one job."""
+        pending = []
+        for acc, array in columns:
+            first, repeats = self._distinct(acc, array, offset)
+            values = list(first)
+            tasks = [
+                (piece, pool.submit([values[i] for i in piece], acc.name, wanted))
+                for wanted, idx in self._groups(acc, array, values)
+                for piece in split(idx, pool.jobs)
+            ]
+            pending.append((acc, values, first, repeats, tasks))
+        for acc, values, first, repeats, tasks in pending:
+            spans: list[list[Span]] = [[] for _ in values]
+            for piece, future in tasks:
+                for i, value_spans in zip(piece, future.result(), strict=True):
+                    spans[i] = value_spans
+            for value, value_spans in zip(values, spans, strict=True):
+                acc.add(value, value_spans, first[value])
+            for value in repeats:
+                acc.add_repeat(value)
 
     def _scan_text(self, asset: Asset, source: str) -> AssetResult:
         limit = None if self.config.full else self.config.sample_rows

@@ -9,7 +9,7 @@ one behaviour method.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, ClassVar, Literal
 
@@ -106,11 +106,20 @@ class Detector(ABC):
         self.config = config
 
     @abstractmethod
-    def analyze(self, texts: Sequence[str], *, field: str | None = None) -> list[list[Span]]:
+    def analyze(
+        self,
+        texts: Sequence[str],
+        *,
+        field: str | None = None,
+        entities: Collection[str] | None = None,
+    ) -> list[list[Span]]:
         """Return the spans found in each text (same order and length as ``texts``).
 
         ``field`` is the column or field name the values come from, when there is one;
-        detectors may use it as context.
+        detectors may use it as context. ``entities``, when given, are the only entity
+        types the caller needs: a detector may skip work for the others (or ignore the
+        argument: the scanner drops spans of other types). Detectors written before this
+        argument existed (no ``entities`` parameter) keep working.
         """
 
     def field_hints(self, field: str) -> list[Hint]:

@@ -14,9 +14,11 @@ have_postgres() {
 }
 have_postgres || apt_install postgresql
 command -v chromium >/dev/null || apt_install chromium
+command -v java >/dev/null || apt_install default-jre-headless  # the Spark engine tests
 
 # 2. The virtual environment with the development extras.
 ensure_venv dev
+"$VENV/bin/python" -c 'import pyspark, pandas' 2>/dev/null || "$VENV/bin/python" -m pip install -q -e '.[spark]'
 
 # 3. The spaCy model the NER tests use, when the shared copy is there.
 default_model PIISCAN_TEST_SPACY_MODEL

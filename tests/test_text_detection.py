@@ -190,3 +190,10 @@ def test_column_values(
 ) -> None:
     (spans,) = detector.analyze([value], field=field)
     assert any(s.entity_type == entity and s.score >= 0.5 for s in spans) is reported
+
+
+def test_a_weak_address_over_a_line_break_hides_no_iban(detector: PresidioDetector) -> None:
+    """Lines joined into one block (the gate, line blocks): a street-shaped run that is
+    not reported must not swallow the IBAN on the next line."""
+    text = "12 Main\nIBAN DE44500105175407324931"
+    assert found(detector, text, "IBAN_CODE") == ["DE44500105175407324931"]

@@ -37,8 +37,7 @@ def open_parquet(blob: Blob, metadata: pq.FileMetaData | None = None) -> pq.Parq
         name = PurePosixPath(blob.name).name
         raise AssetError(f"{name} is not a Parquet file (no PAR1 magic)")
     try:
-        return pq.ParquetFile(source, metadata=metadata, pre_buffer=False,
-                              buffer_size=READ_BUFFER)
+        return pq.ParquetFile(source, metadata=metadata, pre_buffer=False, buffer_size=READ_BUFFER)
     except (pa.ArrowException, OSError) as exc:
         raise AssetError(f"unreadable Parquet file: {exc}") from exc
 
@@ -98,35 +97,55 @@ def flat_arrays(name: str, array: pa.Array) -> Iterator[tuple[str, pa.Array]]:
 
 def flatten_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Struct columns replaced by their leaves, named ``parent.child``."""
-    pairs = [p for name, col in zip(batch.schema.names, batch.columns, strict=True)
-             for p in flat_arrays(name, col)]
+    pairs = [
+        p
+        for name, col in zip(batch.schema.names, batch.columns, strict=True)
+        for p in flat_arrays(name, col)
+    ]
     return pa.RecordBatch.from_arrays([a for _, a in pairs], names=[n for n, _ in pairs])
 
 
-def parquet_batches(pf: pq.ParquetFile, *, batch_rows: int, limit: int | None,
-                    notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-    """Flattened batches: every row when ``limit`` is None, else a spread sample."""
+def parquet_batches(
+    pf: pq.ParquetFile,
+    *,
+    batch_rows: int,
+    limit: int | None,
+    notes: list[str] | None = None,
+    columns: list[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Flattened batches: every row when ``limit`` is None, else a spread sample.
+
+    ``columns`` (top-level names; None: all) limits what is fetched and decoded: the
+    column chunks of the others are never read.
+    """
     try:
         if limit is None:
-            total = yield from _all(pf, batch_rows)
+            total = yield from _all(pf, batch_rows, columns)
         else:
-            total = yield from _sample(pf, batch_rows, limit, notes)
+            total = yield from _sample(pf, batch_rows, limit, notes, columns)
     except (pa.ArrowException, OSError) as exc:
         raise AssetError(f"unreadable Parquet data: {exc}") from exc
     if total == 0:
         yield flatten_batch(pa.RecordBatch.from_pylist([], schema=pf.schema_arrow))
 
 
-def _all(pf: pq.ParquetFile, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _all(
+    pf: pq.ParquetFile, batch_rows: int, columns: list[str] | None
+) -> Iterator[pa.RecordBatch]:
     total = 0
-    for batch in pf.iter_batches(batch_size=batch_rows):
+    for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
         total += batch.num_rows
         yield flatten_batch(batch)
     return total
 
 
-def _sample(pf: pq.ParquetFile, batch_rows: int, limit: int, notes: list[str] | None
-            ) -> Iterator[pa.RecordBatch]:
+def _sample(
+    pf: pq.ParquetFile,
+    batch_rows: int,
+    limit: int,
+    notes: list[str] | None,
+    columns: list[str] | None,
+) -> Iterator[pa.RecordBatch]:
     meta = pf.metadata
     rows = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     picked = sample_row_groups(rows, limit)
@@ -135,7 +154,9 @@ def _sample(pf: pq.ParquetFile, batch_rows: int, limit: int, notes: list[str] | 
         if quota == 0:
             continue
         taken = 0
-        batches = pf.iter_batches(batch_size=min(batch_rows, quota), row_groups=[group])
+        batches = pf.iter_batches(
+            batch_size=min(batch_rows, quota), row_groups=[group], columns=columns
+        )
         for batch in batches:
             if taken + batch.num_rows > quota:
                 batch = batch.slice(0, quota - taken)
@@ -145,6 +166,8 @@ def _sample(pf: pq.ParquetFile, batch_rows: int, limit: int, notes: list[str] | 
                 break
         total += taken
     if total < sum(rows) and notes is not None:
-        notes.append(f"sampled: {total} rows from {len(picked)} of {len(rows)} row groups "
-                     "(--full reads everything)")
+        notes.append(
+            f"sampled: {total} rows from {len(picked)} of {len(rows)} row groups "
+            "(--full reads everything)"
+        )
     return total

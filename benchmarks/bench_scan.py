@@ -1,0 +1,540 @@
+#!/usr/bin/env python3
+"""Scan speed: vanilla Presidio, piiscan ``--full`` and piiscan sampling on one table.
+
+    .venv/bin/python benchmarks/bench_scan.py --rows 100000 [--vanilla-cells 20000] \\
+        [--spacy-model ../shared/models/en_ner_distilled_sm-0.1.1] [--json FILE]
+    .venv/bin/python benchmarks/bench_scan.py --wide out/scan/wide.parquet
+
+Generates the ``scan_data.py`` customer table (N rows x 10 columns, seeded) unless it
+exists in ``--workdir``, then times, each in its own subprocess (peak RSS from
+``os.wait4``, wall-clock seconds from start to exit, model load included):
+
+(a) **vanilla Presidio**: ``BatchAnalyzerEngine`` with the default recognizers over the
+    same spaCy model (``evaluate_datahub.vanilla_analyzer``; never Presidio's default
+    NLP engine). Every cell of a large table takes hours, so it analyses a uniform
+    random sample of ``--vanilla-cells`` cells; its cells/s is measured on that sample
+    (analysis only, model load excluded; each distinct sampled value once, as
+    ``evaluate_datahub.vanilla_column`` does: both only flatter vanilla) and its time on
+    the whole table is **extrapolated**. Column rule (``evaluate_datahub``): a column is
+    type T when at least 30 % of its sampled non-null cells have a T finding scoring at
+    least 0.5.
+(b) **piiscan --full**: ``piiscan scan FILE --full --format json``; a column's types are
+    its inventory field's entity types.
+(c) **piiscan sampling**: the same without ``--full`` (default 2,000 rows).
+
+Column-level scores: micro precision / recall / F1 over (column, personal entity type)
+pairs against the generated truth (non-personal types such as ``DATE_TIME`` are
+ignored), and the same over (column, policy category) pairs. Speed-up is a run's
+cells/s over vanilla's. ``--wide FILE`` times sampling mode alone on the 100-column
+file (written by ``scan_data.py --wide`` when missing) and reports ``bytes_read`` out
+of the file size, minus a baseline (the same command on a 10-row file) for startup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scan_data  # benchmarks/scan_data.py, beside this script
+from evaluate_columns import Counts  # benchmarks/evaluate_columns.py
+
+from piiscan.policy import Policy, load_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL = ROOT.parent / "shared/models/en_ner_distilled_sm-0.1.1"
+VANILLA_CELLS = 20_000
+
+Truth = Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Child:
+    """One finished (or killed) subprocess."""
+
+    seconds: float
+    #: User + system CPU seconds: less sensitive than wall time to a busy machine.
+    cpu_seconds: float
+    peak_rss_mb: float
+    returncode: int
+    timed_out: bool
+    stderr_tail: str
+
+
+def run_child(cmd: Sequence[str], timeout: float | None = None) -> Child:
+    """Run ``cmd``; its own peak RSS comes from ``os.wait4`` (not other children's)."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
+        deadline = None if timeout is None else started + timeout
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                proc.kill()
+                timed_out = True
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read()[-2000:].decode("utf-8", "replace")
+    # ru_maxrss is in KiB on Linux.
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(seconds, cpu, usage.ru_maxrss / 1024, proc.returncode, timed_out, tail)
+
+
+# -- scoring -------------------------------------------------------------------------
+def _categories(types: Iterable[str], policy: Policy) -> set[str]:
+    return {c for t in types if (rule := policy.rule(t)) for c in rule.categories}
+
+
+def score(truth: Truth, predicted: Mapping[str, Iterable[str]], policy: Policy) -> dict[str, Any]:
+    """Micro P/R/F1 over (column, personal type) and (column, category) pairs."""
+    entities, categories = Counts(), Counts()
+    wrong: dict[str, dict[str, list[str]]] = {}
+    for column, gold in truth.items():
+        pred = {t for t in predicted.get(column, ()) if policy.is_personal(t)}
+        entities.add(set(gold), pred)
+        categories.add(_categories(gold, policy), _categories(pred, policy))
+        if pred != set(gold):
+            wrong[column] = {"gold": sorted(gold), "predicted": sorted(pred)}
+    return {"entity": entities.to_dict(), "category": categories.to_dict(), "disagreements": wrong}
+
+
+def inventory_predictions(inventory: Mapping[str, Any]) -> tuple[dict[str, list[str]], int, dict]:
+    """column -> entity types, cells examined, and the asset's size figures."""
+    predicted: dict[str, list[str]] = {}
+    cells = 0
+    sizes: dict[str, Any] = {}
+    for asset in inventory.get("assets", []):
+        fields = asset.get("fields", [])
+        cells += asset.get("rows_scanned", 0) * len(fields)
+        sizes = {k: asset.get(k) for k in ("rows_scanned", "size_bytes", "bytes_read")}
+        for f in fields:
+            predicted.setdefault(f["name"], []).extend(e["type"] for e in f["entities"])
+    return predicted, cells, sizes
+
+
+# -- vanilla Presidio (runs in a child process) -----------------------------------------
+def sample_cells(path: Path, cells: int, seed: int) -> dict[str, list[str]]:
+    """A uniform random sample of ``cells`` cells as column -> non-null texts (streamed)."""
+    from piiscan.pipeline import to_text
+
+    pf = pq.ParquetFile(path)
+    rows, names = pf.metadata.num_rows, pf.schema_arrow.names
+    total = rows * len(names)
+    rng = np.random.default_rng([seed, 5])
+    picked = np.sort(rng.choice(total, size=min(cells, total), replace=False))
+    values: dict[str, list[str]] = {n: [] for n in names}
+    offset, i = 0, 0
+    for batch in pf.iter_batches(batch_size=50_000):
+        end = offset + batch.num_rows
+        j = int(np.searchsorted(picked, end * len(names)))
+        for flat in picked[i:j]:
+            row, col = divmod(int(flat), len(names))
+            text = to_text(batch.column(col)[row - offset].as_py())
+            if text is not None:
+                values[names[col]].append(text)
+        offset, i = end, j
+    return values
+
+
+def vanilla_worker(path: Path, cells: int, seed: int, spacy_model: str, out: Path) -> None:
+    """Sample, analyse with vanilla Presidio, write the timings and column predictions."""
+    from evaluate_datahub import vanilla_analyzer, vanilla_column
+
+    values = sample_cells(path, cells, seed)
+    started = time.perf_counter()
+    batch = vanilla_analyzer(spacy_model)
+    loaded, cpu = time.perf_counter(), time.process_time()
+    shares = {column: vanilla_column(vals, batch) for column, vals in values.items()}
+    done, cpu = time.perf_counter(), time.process_time() - cpu
+    out.write_text(
+        json.dumps(
+            {
+                "cells": sum(map(len, values.values())),
+                "distinct": sum(len(set(v)) for v in values.values()),
+                "load_seconds": loaded - started,
+                "analyze_seconds": done - loaded,
+                "analyze_cpu_seconds": cpu,
+                "shares": shares,
+            }
+        ),
+        encoding="utf-8",
+    )
+
+
+# -- the runs ------------------------------------------------------------------------
+def _piiscan_cmd(path: Path, out: Path, spacy_model: str, full: bool) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "piiscan.cli",
+        "scan",
+        str(path),
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--progress",  # on stderr: how far a run killed by --timeout got
+        "--spacy-model",
+        spacy_model,
+    ]
+    return [*cmd, "--full"] if full else cmd
+
+
+def _failed(name: str, child: Child) -> dict[str, Any]:
+    why = (
+        f"timed out after {child.seconds:.0f} s"
+        if child.timed_out
+        else (f"exit {child.returncode}: {child.stderr_tail.strip()[-500:]}")
+    )
+    print(f"warning: {name}: {why}", file=sys.stderr)
+    return {
+        "run": name,
+        "error": why,
+        "seconds": round(child.seconds, 2),
+        "peak_rss_mb": round(child.peak_rss_mb, 1),
+    }
+
+
+def piiscan_run(
+    name: str,
+    path: Path,
+    truth: Truth,
+    spacy_model: str,
+    full: bool,
+    workdir: Path,
+    policy: Policy,
+    timeout: float | None,
+) -> dict[str, Any]:
+    out = workdir / f"{path.stem}.{'full' if full else 'sample'}.inventory.json"
+    child = run_child(_piiscan_cmd(path, out, spacy_model, full), timeout)
+    if child.returncode != 0 or child.timed_out:
+        failed = _failed(name, child)
+        done = re.findall(r"(\d+) rows read", child.stderr_tail)
+        if child.timed_out and done:  # rows are reported after their batch is analysed
+            failed["rows_done"] = int(done[-1])
+            failed["cells_per_s_at_least"] = int(done[-1]) * len(truth) / child.seconds
+        return failed
+    predicted, cells, sizes = inventory_predictions(json.loads(out.read_text("utf-8")))
+    return {
+        "run": name,
+        "cells": cells,
+        "seconds": round(child.seconds, 2),
+        "cpu_seconds": round(child.cpu_seconds, 2),
+        "cells_per_s": cells / child.seconds,
+        "peak_rss_mb": round(child.peak_rss_mb, 1),
+        **sizes,
+        "predicted": predicted,
+        "score": score(truth, predicted, policy),
+    }
+
+
+def vanilla_run(
+    path: Path,
+    truth: Truth,
+    cells: int,
+    seed: int,
+    spacy_model: str,
+    workdir: Path,
+    policy: Policy,
+    timeout: float | None,
+) -> dict[str, Any]:
+    name = "vanilla Presidio"
+    out = workdir / f"{path.stem}.vanilla.json"
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--vanilla-worker",
+        str(out),
+        "--data",
+        str(path),
+        "--vanilla-cells",
+        str(cells),
+        "--seed",
+        str(seed),
+        "--spacy-model",
+        spacy_model,
+    ]
+    child = run_child(cmd, timeout)
+    if child.returncode != 0 or child.timed_out:
+        return _failed(name, child)
+    got = json.loads(out.read_text("utf-8"))
+    predicted = {c: list(s) for c, s in got["shares"].items()}
+    return {
+        "run": name,
+        "cells": got["cells"],
+        "distinct_values": got["distinct"],
+        "seconds": round(got["analyze_seconds"], 2),
+        "cpu_seconds": round(got["analyze_cpu_seconds"], 2),
+        "load_seconds": round(got["load_seconds"], 2),
+        "process_seconds": round(child.seconds, 2),
+        "process_cpu_seconds": round(child.cpu_seconds, 2),
+        "cells_per_s": got["cells"] / max(got["analyze_seconds"], 1e-9),
+        "peak_rss_mb": round(child.peak_rss_mb, 1),
+        "predicted": predicted,
+        "score": score(truth, predicted, policy),
+    }
+
+
+def ensure_table(rows: int, seed: int, workdir: Path) -> tuple[Path, dict[str, list[str]]]:
+    path = workdir / f"customers_{rows}_s{seed}.parquet"
+    truth_file = scan_data.truth_path(path)
+    if not (path.is_file() and truth_file.is_file()):
+        scan_data.write_table(path, rows, seed)
+    return path, json.loads(truth_file.read_text("utf-8"))
+
+
+def run_benchmark(
+    rows: int = 100_000,
+    vanilla_cells: int = VANILLA_CELLS,
+    spacy_model: str | os.PathLike[str] = DEFAULT_MODEL,
+    workdir: Path | None = None,
+    seed: int = 0,
+    timeout: float | None = None,
+    json_out: Path | None = None,
+) -> dict[str, Any]:
+    """Run (a), (b) and (c) on the ``rows``-row table; return the result dict."""
+    workdir = Path(workdir or ROOT / "out/bench_scan")
+    workdir.mkdir(parents=True, exist_ok=True)
+    model = str(Path(spacy_model).resolve())
+    policy = load_policy()
+    path, truth = ensure_table(rows, seed, workdir)
+    columns = len(truth)
+    result: dict[str, Any] = {
+        "rows": rows,
+        "columns": columns,
+        "table_cells": rows * columns,
+        "seed": seed,
+        "file_bytes": path.stat().st_size,
+        "machine": machine(),
+        "runs": [],
+    }
+    steps = (
+        lambda: vanilla_run(path, truth, vanilla_cells, seed, model, workdir, policy, timeout),
+        lambda: piiscan_run(
+            "piiscan sampling", path, truth, model, False, workdir, policy, timeout
+        ),
+        lambda: piiscan_run("piiscan --full", path, truth, model, True, workdir, policy, timeout),
+    )
+    for step in steps:
+        result["runs"].append(step())
+        _finish(result)
+        if json_out is not None:  # after every run: a killed benchmark keeps what it had
+            json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
+
+
+def _finish(result: dict[str, Any]) -> None:
+    """Speed-ups against vanilla and vanilla's extrapolated full-table time."""
+    runs = result["runs"]
+    vanilla = next((r for r in runs if r["run"] == "vanilla Presidio" and "error" not in r), None)
+    for r in runs:
+        if r.get("cpu_seconds"):  # robust to a busy machine: cells per CPU second
+            r["cells_per_cpu_s"] = r["cells"] / r["cpu_seconds"]
+        if vanilla is not None and "cells_per_s" in r:
+            r["speedup"] = r["cells_per_s"] / vanilla["cells_per_s"]
+            if "cells_per_cpu_s" in r and "cells_per_cpu_s" in vanilla:
+                r["speedup_cpu"] = r["cells_per_cpu_s"] / vanilla["cells_per_cpu_s"]
+    if vanilla is not None:
+        vanilla["extrapolated_table_seconds"] = result["table_cells"] / vanilla["cells_per_s"]
+    sampling = next((r for r in runs if r["run"] == "piiscan sampling" and "error" not in r), None)
+    if sampling is not None:
+        sampling["table_cells_per_s"] = result["table_cells"] / sampling["seconds"]
+
+
+def machine() -> dict[str, Any]:
+    mem = 0
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        mem = int(meminfo.split("MemTotal:")[1].split()[0]) // 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {"nproc": os.cpu_count(), "mem_mb": mem, "load_1min_at_start": load}
+
+
+# -- the wide file -------------------------------------------------------------------
+def run_wide(
+    path: Path,
+    spacy_model: str | os.PathLike[str],
+    workdir: Path | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Sampling mode on the 100-column file, with a startup baseline on a 10-row file."""
+    workdir = Path(workdir or ROOT / "out/bench_scan")
+    workdir.mkdir(parents=True, exist_ok=True)
+    if not path.is_file():
+        scan_data.write_wide(path)
+    truth = json.loads(scan_data.truth_path(path).read_text("utf-8"))
+    model = str(Path(spacy_model).resolve())
+    policy = load_policy()
+    tiny = workdir / "baseline_10.parquet"
+    scan_data.write_table(tiny, 10)
+    baseline = run_child(_piiscan_cmd(tiny, workdir / "baseline.json", model, False), timeout)
+    run = piiscan_run(
+        "piiscan sampling (wide)", path, truth, model, False, workdir, policy, timeout
+    )
+    meta = pq.ParquetFile(path).metadata
+    run.update(
+        file_rows=meta.num_rows,
+        file_columns=meta.num_columns,
+        startup_seconds=round(baseline.seconds, 2),
+        startup_cpu_seconds=round(baseline.cpu_seconds, 2),
+        scanning_seconds=round(run["seconds"] - baseline.seconds, 2),
+        machine=machine(),
+    )
+    if run.get("bytes_read") and run.get("size_bytes"):
+        run["read_fraction"] = run["bytes_read"] / run["size_bytes"]
+    return run
+
+
+# -- output --------------------------------------------------------------------------
+def render(result: dict[str, Any]) -> str:
+    head = (
+        f"{'run':<18} {'cells':>11} {'seconds':>9} {'CPU s':>8} {'cells/s':>10} {'speed-up':>9} "
+        f"{'peak RSS MB':>12} {'P':>6} {'R':>6} {'F1':>6}  {'cat F1':>6}"
+    )
+    lines = [
+        f"table: {result['rows']:,} rows x {result['columns']} columns = "
+        f"{result['table_cells']:,} cells, {result['file_bytes'] / 2**20:.1f} MiB Parquet, "
+        f"seed {result['seed']}; machine {result['machine']}",
+        head,
+        "-" * len(head),
+    ]
+    for r in result["runs"]:
+        if "error" in r:
+            got = ""
+            if "rows_done" in r:
+                got = (
+                    f"; {r['rows_done']:,} rows analysed by then: "
+                    f">= {r['cells_per_s_at_least']:,.0f} cells/s"
+                )
+            lines.append(f"{r['run']:<18} {r['error']}{got}; peak RSS {r['peak_rss_mb']:,.0f} MB")
+            continue
+        e, c = r["score"]["entity"], r["score"]["category"]
+        lines.append(
+            f"{r['run']:<18} {r['cells']:>11,} {r['seconds']:>9.1f} "
+            f"{r['cpu_seconds']:>8.1f} {r['cells_per_s']:>10,.0f} "
+            f"{r.get('speedup', 0):>8.1f}x {r['peak_rss_mb']:>12,.0f} {e['precision']:>6.3f} "
+            f"{e['recall']:>6.3f} {e['f1']:>6.3f}  {c['f1']:>6.3f}"
+        )
+    for r in result["runs"]:
+        if r["run"] == "vanilla Presidio" and "error" not in r:
+            lines.append(
+                f"vanilla Presidio: measured on {r['cells']:,} sampled cells "
+                f"({r['distinct_values']:,} distinct) in {r['seconds']:.1f} s of analysis "
+                f"(+{r['load_seconds']:.1f} s load); the whole table would take an "
+                f"EXTRAPOLATED {r['extrapolated_table_seconds']:,.0f} s"
+            )
+        if r["run"] == "piiscan sampling" and "error" not in r:
+            lines.append(
+                f"piiscan sampling: classified the {result['table_cells']:,}-cell "
+                f"table at {r['table_cells_per_s']:,.0f} table cells/s"
+            )
+    lines.append(
+        "speed-up per CPU second (busy machines): "
+        + ", ".join(
+            f"{r['run']} {r['speedup_cpu']:.1f}x" for r in result["runs"] if "speedup_cpu" in r
+        )
+    )
+    lines.append(
+        "P/R/F1: micro over (column, personal entity type); cat F1: over "
+        "(column, policy category). Disagreements:"
+    )
+    for r in result["runs"]:
+        for column, d in r.get("score", {}).get("disagreements", {}).items():
+            lines.append(f"  {r['run']}: {column}: gold {d['gold']} predicted {d['predicted']}")
+    return "\n".join(lines)
+
+
+def render_wide(r: dict[str, Any]) -> str:
+    if "error" in r:
+        return f"wide: {r['error']}"
+    e = r["score"]["entity"]
+    return (
+        f"wide file: {r['file_rows']:,} rows x {r['file_columns']} columns, "
+        f"{(r['size_bytes'] or 0) / 2**20:,.0f} MiB; sampling mode: {r['seconds']:.1f} s wall, "
+        f"{r['cpu_seconds']:.1f} s CPU ({r['startup_seconds']:.1f} s wall, "
+        f"{r['startup_cpu_seconds']:.1f} s CPU startup baseline: ~{r['scanning_seconds']:.1f} s "
+        f"scanning), {r['rows_scanned']:,} rows, bytes_read {r['bytes_read'] or 0:,} "
+        f"({100 * r.get('read_fraction', 0):.2f} % of the file), peak RSS "
+        f"{r['peak_rss_mb']:,.0f} MB; entity P {e['precision']:.3f} R {e['recall']:.3f} "
+        f"F1 {e['f1']:.3f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--vanilla-cells", type=int, default=VANILLA_CELLS)
+    parser.add_argument("--spacy-model", default=str(DEFAULT_MODEL))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=ROOT / "out/bench_scan",
+        help="where tables and inventories go (reused when present)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds allowed to each run (killed runs are reported)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument(
+        "--wide",
+        type=Path,
+        default=None,
+        help="time sampling mode on this 100-column file (made if missing)",
+    )
+    parser.add_argument("--vanilla-worker", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not Path(args.spacy_model).is_dir():  # a missing path would make Presidio download
+        parser.error(f"spaCy model folder not found: {args.spacy_model}")
+    if args.vanilla_worker is not None:
+        vanilla_worker(
+            args.data, args.vanilla_cells, args.seed, args.spacy_model, args.vanilla_worker
+        )
+        return 0
+    if args.wide is not None:
+        result = run_wide(args.wide, args.spacy_model, args.workdir, args.timeout)
+        print(render_wide(result))
+    else:
+        result = run_benchmark(
+            args.rows,
+            args.vanilla_cells,
+            args.spacy_model,
+            args.workdir,
+            args.seed,
+            args.timeout,
+            args.json,
+        )
+        print(render(result))
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,221 @@
+"""A field's counts folded from pre-grouped values, mergeable across partitions.
+
+The single-process scan feeds a :class:`~piiscan.classification.FieldAccumulator` one
+cell at a time, in row order. A distributed engine sees each distinct value once, with
+its number of occurrences and the key of its first occurrence (``(k1, k2)``: a file or
+partition, and a position in it), in no particular order. :class:`FieldPartial` keeps
+exactly what the accumulator would have kept — counts, score sums, the first masked
+evidence strings and the first free-text findings by first occurrence — so partials merge
+in any order and :meth:`FieldPartial.fill` hands the accumulator the same state the
+single-process scan reaches with ``--full``. It never holds a raw value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from piiscan.classification import MAX_FINDINGS_PER_FIELD, FieldAccumulator
+from piiscan.model import TextFinding
+
+#: Where a value first occurs: (file path or zero-padded partition id, position in it).
+Key = tuple[str, int]
+
+
+#: Score entries kept per entity before equal scores are merged (their order then lost).
+MAX_SCORE_ENTRIES = 20_000
+#: Occurrences of one score added one by one; beyond, multiplied (float noise possible).
+MAX_SEQUENTIAL_ADDS = 10_000_000
+
+
+def score_sum(entries: list[tuple[Key, float, int]]) -> float:
+    """The sum the single-process scan reaches: one addition per cell, in row order.
+
+    The scanner adds a value's score once per occurrence, so the rounding of the float
+    sum depends on the order. Adding each value's score ``count`` times in first-occurrence
+    order gives the same bits whenever a type's values share one score or never repeat,
+    which keeps the inventory's rounded confidences identical at rounding boundaries.
+    """
+    total = 0.0
+    for _, score, count in sorted(entries, key=lambda e: e[0]):
+        if count > MAX_SEQUENTIAL_ADDS:
+            total += score * count
+            continue
+        for _ in range(count):
+            total += score
+    return total
+
+
+def _by_score(entries: list[tuple[Key, float, int]]) -> list[tuple[Key, float, int]]:
+    """Entries merged per score (earliest key, occurrences summed)."""
+    merged: dict[float, tuple[Key, int]] = {}
+    for key, score, count in entries:
+        first, n = merged.get(score, (key, 0))
+        merged[score] = (min(first, key), n + count)
+    return [(key, score, n) for score, (key, n) in merged.items()]
+
+
+@dataclass(frozen=True)
+class ValueFinding:
+    """A free-text span found in one distinct value (evidence already masked)."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+    evidence: str
+
+
+@dataclass
+class FieldPartial:
+    """Counts of one field over some distinct values (see the module docstring)."""
+
+    examples: int = 2
+    max_findings: int = MAX_FINDINGS_PER_FIELD
+    nulls: int = 0
+    examined: int = 0
+    free_text_values: int = 0
+    distinct_analyzed: int = 0
+    matched: Counter[str] = field(default_factory=Counter)
+    matched_distinct: Counter[str] = field(default_factory=Counter)
+    #: entity -> [key of a value, its score, occurrences], compacted per score when long.
+    scores: dict[str, list[tuple[Key, float, int]]] = field(default_factory=dict)
+    #: entity -> masked evidence -> key of the first value that gave it.
+    evidence: dict[str, dict[str, Key]] = field(default_factory=dict)
+    #: (key of the value, index of the span in it, finding), the earliest ones kept.
+    findings: list[tuple[Key, int, ValueFinding]] = field(default_factory=list)
+    findings_total: int = 0
+
+    def add_value(
+        self,
+        count: int,
+        key: Key,
+        entities: Mapping[str, float],
+        evidence: Mapping[str, str],
+        free: bool,
+        findings: Sequence[ValueFinding] = (),
+    ) -> None:
+        """One distinct value seen ``count`` times, first at ``key``.
+
+        ``entities`` are the personal types it counts as (best score each), ``evidence``
+        the masked string per type, ``findings`` its free-text spans (when ``free``).
+        """
+        self.examined += count
+        self.distinct_analyzed += 1
+        if free:
+            self.free_text_values += count
+        for entity, score in entities.items():
+            self.matched[entity] += count
+            self.matched_distinct[entity] += 1
+            self.scores.setdefault(entity, []).append((key, score, count))
+            masked = evidence.get(entity, "")
+            if masked:
+                self._evidence(entity, masked, key)
+        for i, f in enumerate(findings):
+            self.findings.append((key, i, f))
+        self.findings_total += len(findings)
+        self._prune(slack=True)
+
+    def merge(self, other: FieldPartial) -> None:
+        """Fold another partial of the same field into this one."""
+        self.nulls += other.nulls
+        self.examined += other.examined
+        self.free_text_values += other.free_text_values
+        self.distinct_analyzed += other.distinct_analyzed
+        self.matched.update(other.matched)
+        self.matched_distinct.update(other.matched_distinct)
+        for entity, entries in other.scores.items():
+            self.scores.setdefault(entity, []).extend(entries)
+        for entity, bucket in other.evidence.items():
+            for masked, key in bucket.items():
+                self._evidence(entity, masked, key)
+        self.findings.extend(other.findings)
+        self.findings_total += other.findings_total
+        self._prune(slack=False)
+
+    def _evidence(self, entity: str, masked: str, key: Key) -> None:
+        bucket = self.evidence.setdefault(entity, {})
+        if masked not in bucket or key < bucket[masked]:
+            bucket[masked] = key
+
+    def _prune(self, *, slack: bool) -> None:
+        """Keep the earliest evidence and findings (with some slack while adding)."""
+        factor = 4 if slack else 1
+        for entity, entries in self.scores.items():
+            if len(entries) > MAX_SCORE_ENTRIES:
+                self.scores[entity] = _by_score(entries)
+        for entity, bucket in self.evidence.items():
+            if len(bucket) > self.examples * factor:
+                kept = sorted(bucket.items(), key=lambda kv: kv[1])[: self.examples]
+                self.evidence[entity] = dict(kept)
+        if len(self.findings) > self.max_findings * factor:
+            self.findings.sort(key=lambda t: (t[0], t[1]))
+            del self.findings[self.max_findings :]
+
+    def fill(self, acc: FieldAccumulator, row_of: Callable[[Key], int]) -> FieldAccumulator:
+        """Give ``acc`` the state the single-process scan reaches; ``row_of`` turns a key
+        into the 1-based row number shown in findings."""
+        acc.nulls = self.nulls
+        acc.examined = self.examined
+        acc.free_text_values = self.free_text_values
+        acc.distinct_analyzed = self.distinct_analyzed
+        acc.matched = Counter(self.matched)
+        acc.matched_distinct = Counter(self.matched_distinct)
+        acc.score_sum = Counter({e: score_sum(entries) for e, entries in self.scores.items()})
+        acc.evidence = {
+            entity: [m for m, _ in sorted(bucket.items(), key=lambda kv: kv[1])[: self.examples]]
+            for entity, bucket in self.evidence.items()
+        }
+        ordered = sorted(self.findings, key=lambda t: (t[0], t[1]))[: self.max_findings]
+        acc.findings = [
+            TextFinding(f.entity, row_of(key), f.start, f.end, f.score, f.evidence, acc.name)
+            for key, _, f in ordered
+        ]
+        acc.findings_dropped = self.findings_total - len(acc.findings)
+        return acc
+
+    # -- transport between executors and the driver (JSON: no code runs on loading) ------
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "examples": self.examples,
+                "max_findings": self.max_findings,
+                "nulls": self.nulls,
+                "examined": self.examined,
+                "free_text_values": self.free_text_values,
+                "distinct_analyzed": self.distinct_analyzed,
+                "matched": self.matched,
+                "matched_distinct": self.matched_distinct,
+                "scores": {e: [[*k, s, n] for k, s, n in v] for e, v in self.scores.items()},
+                "evidence": {e: [[m, *k] for m, k in b.items()] for e, b in self.evidence.items()},
+                "findings": [
+                    [*key, i, f.entity, f.start, f.end, f.score, f.evidence]
+                    for key, i, f in self.findings
+                ],
+                "findings_total": self.findings_total,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> FieldPartial:
+        d: dict[str, Any] = json.loads(text)
+        return cls(
+            examples=d["examples"],
+            max_findings=d["max_findings"],
+            nulls=d["nulls"],
+            examined=d["examined"],
+            free_text_values=d["free_text_values"],
+            distinct_analyzed=d["distinct_analyzed"],
+            matched=Counter(d["matched"]),
+            matched_distinct=Counter(d["matched_distinct"]),
+            scores={e: [((k1, k2), s, n) for k1, k2, s, n in v] for e, v in d["scores"].items()},
+            evidence={e: {m: (k1, k2) for m, k1, k2 in b} for e, b in d["evidence"].items()},
+            findings=[
+                ((k1, k2), i, ValueFinding(entity, start, end, score, ev))
+                for k1, k2, i, entity, start, end, score, ev in d["findings"]
+            ],
+            findings_total=d["findings_total"],
+        )

@@ -1,0 +1,344 @@
+"""A sound, vectorised candidate prefilter: which entity types can a value possibly reach?
+
+Presidio runs every recognizer on every value (~1-3 ms a call). Most values can reach
+only a few types, or none: a pattern recognizer finds nothing unless one of its regexes
+matches, the phone recognizer needs six digits, NER needs a letter. :class:`Prefilter`
+derives one cheap gate per recognizer from the recognizer itself and evaluates the gates
+over a whole batch of values at once with ``pyarrow.compute`` (RE2, in C++):
+
+* a pattern recognizer's regexes are rewritten into an RE2 *superset*: lookarounds,
+  ``\\b``/``\\B`` and possessive/atomic markers are dropped, ``$`` and ``^`` match at
+  every line end/start — every change only lets more through, so no value the
+  recognizer would match is filtered out;
+* the gates run only on ASCII values (where RE2's ``\\d \\w \\s`` mean what Python's do);
+  any other value, and any recognizer whose regexes cannot be rewritten or whose
+  behaviour is unknown, keeps every type (``None``: analyse as before).
+
+The result per value is the set of entity types to ask Presidio for (``entities=``);
+an empty set means no recognizer can fire and Presidio is not called at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import regex
+
+log = logging.getLogger(__name__)
+
+NER_RECOGNIZER = "SpacyRecognizer"
+#: Python's ``\\s`` also matches these on ASCII text; RE2's does not: such values bypass.
+_UNSAFE_ASCII = r"[\x0b\x1c-\x1f]"
+_LETTER = r"[A-Za-z]"
+_PY_LETTER = regex.compile(r"[^\W\d_]")
+_PY_DIGIT = regex.compile(r"\d")
+#: Below this many values a batch is gated in Python (see :class:`Prefilter`).
+PY_BATCH = 256
+PY_TIMEOUT_S = 1.0
+_DIGIT = r"[0-9]"
+_HEX = frozenset("0123456789abcdefABCDEF")
+_UNICODE_ESCAPE = regex.compile(r"(?<!\\)\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))")
+_DIGITS_AT = regex.compile(r"\d+")
+_BOUNDED = regex.compile(r"\{(\d*),(\d+)\}")
+_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+_UNSUPPORTED_ESCAPES = frozenset("GKXRhHvVNLlUuE")
+_IGNORECASE, _MULTILINE, _DOTALL, _VERBOSE = (
+    regex.IGNORECASE,
+    regex.MULTILINE,
+    regex.DOTALL,
+    regex.VERBOSE,
+)
+
+
+def _hex_escape(match: regex.Match[str]) -> str:
+    return "\\x{" + (match.group(1) or match.group(2)) + "}"
+
+
+def _class_end(p: str, i: int) -> int:
+    """Index just past the character class opening at ``p[i] == '['``."""
+    j = i + 1
+    if j < len(p) and p[j] == "^":
+        j += 1
+    if j < len(p) and p[j] == "]":
+        j += 1
+    while j < len(p):
+        c = p[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[" and p.startswith("[:", j):
+            close = p.find(":]", j + 2)
+            j = close + 2 if close >= 0 else j + 1
+            continue
+        if c == "]":
+            return j + 1
+        j += 1
+    raise ValueError("unterminated character class")
+
+
+def _group_end(p: str, i: int) -> int:
+    """Index just past the group opening at ``p[i] == '('``."""
+    depth = 0
+    j = i
+    while j < len(p):
+        c = p[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _class_end(p, j)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    raise ValueError("unbalanced parentheses")
+
+
+def to_re2(pattern: str) -> str | None:
+    """An RE2 pattern matching (at least) every string ``pattern`` matches; None if unsure."""
+    out: list[str] = []
+    i = 0
+    n = len(pattern)
+    try:
+        while i < n:
+            c = pattern[i]
+            if c == "\\":
+                if i + 1 >= n:
+                    return None
+                nxt = pattern[i + 1]
+                if nxt in "bB":
+                    i += 2  # a boundary assertion: dropped (superset)
+                    continue
+                if nxt == "Z":
+                    out.append(r"\z")
+                elif nxt in "uU":
+                    width = 4 if nxt == "u" else 8
+                    code = pattern[i + 2 : i + 2 + width]
+                    if len(code) != width or not all(h in _HEX for h in code):
+                        return None
+                    out.append(f"\\x{{{code}}}")
+                    i += 2 + width
+                    continue
+                elif nxt.isdigit() and nxt != "0":
+                    out.append("(?s:.*)")  # a backreference: any text (superset)
+                    i += 1 + len(_DIGITS_AT.match(pattern, i + 1).group())
+                    continue
+                elif nxt in _UNSUPPORTED_ESCAPES:
+                    return None  # an escape RE2 lacks
+                else:
+                    out.append(pattern[i : i + 2])
+                i += 2
+            elif c == "[":
+                end = _class_end(pattern, i)
+                body = pattern[i:end]
+                if "[" in body[1:].replace("[:", ""):
+                    return None  # nested sets (regex V1) or a literal '[': unsure
+                out.append(_UNICODE_ESCAPE.sub(_hex_escape, body))
+                i = end
+            elif c == "(":
+                if pattern.startswith(_LOOKAROUND, i):
+                    i = _group_end(pattern, i)  # a zero-width assertion: dropped
+                    continue
+                if pattern.startswith("(?>", i):
+                    out.append("(?:")
+                    i += 3
+                elif pattern.startswith("(?P<", i) or pattern.startswith("(?:", i):
+                    out.append(pattern[i : i + 3])
+                    i += 3
+                elif pattern.startswith("(?P=", i):
+                    out.append("(?s:.*)")  # a named backreference: any text (superset)
+                    i = pattern.index(")", i) + 1
+                elif pattern.startswith("(?<", i):
+                    out.append("(?P<")
+                    i += 3
+                elif pattern.startswith("(?#", i):
+                    i = pattern.index(")", i) + 1
+                elif pattern.startswith("(?", i):
+                    j = i + 2
+                    while j < n and (pattern[j].isalpha() or pattern[j] == "-"):
+                        j += 1
+                    flags = pattern[i + 2 : j]
+                    if set(flags) - set("ims-") or j >= n or pattern[j] not in ":)":
+                        return None
+                    if pattern[j] == ")" and i > 0:
+                        return None  # a global flag mid-pattern: Python applies it everywhere
+                    out.append(pattern[i : j + 1])
+                    i = j + 1
+                else:
+                    out.append("(")
+                    i += 1
+            elif c == "{" and (bound := _BOUNDED.match(pattern, i)):
+                out.append("{" + (bound.group(1) or "0") + ",}")  # no upper bound (superset)
+                i = bound.end()
+                if i < n and pattern[i] == "+":
+                    i += 1
+            elif c in "*+?}":
+                out.append(c)
+                i += 1
+                if i < n and pattern[i] == "+":
+                    i += 1  # possessive: plain greedy (superset)
+            else:
+                out.append(c)
+                i += 1
+    except ValueError:
+        return None
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _re2_ok(pattern: str) -> bool:
+    try:
+        pc.match_substring_regex(pa.array(["x"]), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What a recognizer needs before it can fire: an RE2 superset regex, or ``min_digits``
+    ASCII digits, or a letter (``letters``); ``always`` when unknown."""
+
+    name: str
+    entities: frozenset[str]
+    re2: str | None = None
+    min_digits: int = 0
+    letters: bool = False
+    always: bool = False
+    #: The recognizer's own patterns, compiled as it compiles them: for small batches,
+    #: where compiling ``re2`` costs more than searching these value by value.
+    python: tuple[regex.Pattern[str], ...] = ()
+
+    def passes(self, text: str) -> bool:
+        """The gate for one value, in Python (exact: the recognizer's own test)."""
+        if self.always:
+            return True
+        if self.letters:
+            return bool(_PY_LETTER.search(text))
+        if self.min_digits:
+            return len(_PY_DIGIT.findall(text)) >= self.min_digits
+        for pattern in self.python:
+            try:
+                if pattern.search(text, timeout=PY_TIMEOUT_S):
+                    return True
+            except TimeoutError:
+                return True
+        return False
+
+
+def _pattern_based(recognizer: object) -> bool:
+    """Whether every result of the recognizer comes from a match of its ``patterns``."""
+    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import IbanRecognizer
+
+    from piiscan.detectors.recognizers.base import RuleRecognizer
+
+    if not isinstance(recognizer, PatternRecognizer):
+        return False
+    owner = next(k for k in type(recognizer).__mro__ if "analyze" in vars(k))
+    return owner in (PatternRecognizer, RuleRecognizer, IbanRecognizer)
+
+
+def gate_for(recognizer: object) -> Gate:
+    """The gate of one Presidio recognizer (``always`` when it cannot be derived soundly)."""
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    from piiscan.detectors.presidio_detector import MIN_PHONE_DIGITS, DigitGuardedPhoneRecognizer
+
+    name = getattr(recognizer, "name", type(recognizer).__name__)
+    entities = frozenset(getattr(recognizer, "supported_entities", ()) or ())
+    if name == NER_RECOGNIZER:
+        return Gate(name, entities, letters=True)
+    if isinstance(recognizer, DigitGuardedPhoneRecognizer):
+        return Gate(name, entities, min_digits=MIN_PHONE_DIGITS)
+    if isinstance(recognizer, PhoneRecognizer) or not _pattern_based(recognizer):
+        return Gate(name, entities, always=True)
+    flags = getattr(recognizer, "global_regex_flags", None) or 0
+    if flags & _VERBOSE:
+        return Gate(name, entities, always=True)
+    prefix = "(?m" + ("i" if flags & _IGNORECASE else "") + ("s" if flags & _DOTALL else "") + ")"
+    patterns = list(recognizer.patterns)  # type: ignore[attr-defined]
+    parts = []
+    for pattern in patterns:
+        rewritten = to_re2(pattern.regex)
+        if rewritten is None or not _re2_ok(prefix + rewritten):
+            return Gate(name, entities, always=True)
+        parts.append(f"(?:{rewritten})")
+    if not parts:
+        return Gate(name, entities, always=True)
+    try:
+        python = tuple(regex.compile(p.regex, flags) for p in patterns)
+    except regex.error:
+        return Gate(name, entities, always=True)
+    return Gate(name, entities, re2=prefix + "|".join(parts), python=python)
+
+
+class Prefilter:
+    """Candidate entity types per value, from the gates of a set of recognizers.
+
+    Batches of ``PY_BATCH`` values or more are gated with ``pyarrow.compute`` (RE2
+    supersets, ASCII values); smaller ones value by value with the recognizers' own
+    patterns (compiling the RE2 patterns costs ~50 ms a call).
+    """
+
+    def __init__(self, recognizers: Iterable[object]) -> None:
+        self.gates = [gate_for(r) for r in recognizers]
+        self.always = frozenset(e for g in self.gates if g.always for e in g.entities)
+        self.every = frozenset(e for g in self.gates for e in g.entities)
+        self._checked = [g for g in self.gates if not g.always]
+        unknown = [g.name for g in self.gates if g.always]
+        if unknown:
+            log.debug("prefilter: no gate for %s", ", ".join(unknown))
+
+    def _one(self, text: str) -> frozenset[str]:
+        return self.always.union(
+            *(g.entities for g in self._checked if g.entities and g.passes(text))
+        )
+
+    def candidates(self, texts: Sequence[str]) -> list[frozenset[str] | None]:
+        """Per text: the entity types a recognizer might report, or None (unknown: all)."""
+        if not texts:
+            return []
+        if len(texts) < PY_BATCH:
+            return [self._one(text) for text in texts]
+        arr = pa.array(texts, pa.string())
+        safe = pc.and_(
+            pc.string_is_ascii(arr), pc.invert(pc.match_substring_regex(arr, _UNSAFE_ASCII))
+        )
+        safe_np = safe.to_numpy(zero_copy_only=False)
+        hits = np.zeros((len(texts), len(self._checked)), dtype=bool)
+        digits = None
+        for k, gate in enumerate(self._checked):
+            if gate.re2 is not None:
+                hit = pc.match_substring_regex(arr, gate.re2)
+            elif gate.letters:
+                hit = pc.match_substring_regex(arr, _LETTER)
+            else:
+                if digits is None:
+                    digits = pc.count_substring_regex(arr, _DIGIT)
+                hit = pc.greater_equal(digits, gate.min_digits)
+            hits[:, k] = hit.to_numpy(zero_copy_only=False)
+        keys = np.packbits(hits, axis=1)
+        memo: dict[bytes, frozenset[str]] = {}
+        out: list[frozenset[str] | None] = []
+        for i in range(len(texts)):
+            if not safe_np[i]:
+                out.append(None)
+                continue
+            key = keys[i].tobytes()
+            found = memo.get(key)
+            if found is None:
+                idx = np.flatnonzero(hits[i])
+                found = memo[key] = self.always.union(*(self._checked[k].entities for k in idx))
+            out.append(found)
+        return out

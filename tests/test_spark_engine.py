@@ -1,0 +1,366 @@
+"""The Spark engine gives the single-process ``--full`` inventory (``local[2]``).
+
+The fold of pre-grouped values is checked without Spark first (any split of the values
+over partitions, merged in any order, reaches the accumulator's state); the Spark tests
+need pyspark and Java (skipped locally without them, failed when CI=true).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from conftest import _require
+
+from piiscan.classification import FieldAccumulator
+from piiscan.config import Config
+from piiscan.engines.partial import FieldPartial
+from piiscan.engines.spark_tasks import fold_value
+from piiscan.errors import UsageError
+from piiscan.masking import EvidenceEncoder
+from piiscan.model import Hint, Span
+from piiscan.pipeline import Scanner
+from piiscan.policy import load_policy
+
+KEY = b"test-key"
+
+
+# -- the fold, without Spark -------------------------------------------------------------
+def _spans(value: str) -> list[Span]:
+    """Made-up detector output: emails, capitalised names (also read as places), and
+    emails inside sentences."""
+    if value.startswith("Note"):
+        at = value.index("mail ") + 5
+        return [Span("EMAIL_ADDRESS", at, at + 17, 1.0), Span("PERSON", 5, 9, 0.7)]
+    if "@" in value:
+        return [Span("EMAIL_ADDRESS", 0, len(value), 1.0)]
+    if value[:1].isupper():
+        return [Span("PERSON", 0, len(value), 0.85), Span("LOCATION", 0, len(value), 0.6)]
+    return []
+
+
+def _column(seed: int, rows: int, notes: int) -> list[str | None]:
+    rng = random.Random(seed)
+    pool = [f"user{i}@example.org" for i in range(30)] + [f"Name{i}" for i in range(40)]
+    pool += ["n/a", "unknown", None]
+    pool += [f"Note {i:03d} ask mail u{i:04d}@example.org later on please" for i in range(notes)]
+    return [rng.choice(pool) for _ in range(rows)]
+
+
+def _accumulator(hints: tuple[Hint, ...] = ()) -> FieldAccumulator:
+    return FieldAccumulator(
+        "contact", "string", hints, load_policy(None), EvidenceEncoder("masked", KEY), 0.5, None, 2
+    )
+
+
+def _sequential(values: list[str | None], hints: tuple[Hint, ...]) -> FieldAccumulator:
+    """The single-process path: cells in row order (first occurrences analysed)."""
+    acc = _accumulator(hints)
+    for row, value in enumerate(values, start=1):
+        if value is None:
+            acc.nulls += 1
+        elif not acc.add_repeat(value):
+            acc.add(value, _spans(value), row)
+    return acc
+
+
+def _distributed(
+    values: list[str | None], hints: tuple[Hint, ...], parts: int, seed: int
+) -> FieldAccumulator:
+    """Distinct values with count and first row, spread over partitions, merged shuffled."""
+    grouped: dict[str | None, list[int]] = {}
+    for row, value in enumerate(values):
+        grouped.setdefault(value, [0, row])[0] += 1
+    rng = random.Random(seed)
+    partials = [FieldPartial() for _ in range(parts)]
+    template = _accumulator(hints)
+    for value, (n, first) in grouped.items():
+        partial = rng.choice(partials)
+        if value is None:
+            partial.nulls += n
+        else:
+            fold_value(template, partial, value, n, ("f", first), _spans(value))
+    rng.shuffle(partials)
+    merged = FieldPartial()
+    for p in partials:
+        merged.merge(FieldPartial.from_json(p.to_json()))
+    return merged.fill(_accumulator(hints), lambda key: key[1] + 1)
+
+
+@pytest.mark.parametrize(
+    ("seed", "rows", "notes", "parts", "hints"),
+    [
+        (1, 50, 0, 1, ()),
+        (2, 400, 5, 3, ()),
+        (3, 400, 40, 7, (Hint("PERSON", 0.9, "name"),)),
+        (4, 2000, 260, 5, ()),  # more than 200 findings: the earliest kept, the rest counted
+        (5, 30, 3, 4, (Hint("LOCATION", -1.0, "warehouse"),)),
+    ],
+)
+def test_fold_reaches_the_sequential_state(seed, rows, notes, parts, hints) -> None:
+    values = _column(seed, rows, notes)
+    want, got = _sequential(values, hints), _distributed(values, hints, parts, seed)
+    assert got.result().to_dict() == want.result().to_dict()
+    assert got.evidence == want.evidence
+    assert got.findings == want.findings
+    assert got.findings_dropped == want.findings_dropped
+    assert (got.examined, got.nulls, got.distinct_analyzed) == (
+        want.examined,
+        want.nulls,
+        want.distinct_analyzed,
+    )
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected_exact"),
+    [
+        ([0.85] * 199, True),  # one score: any order gives the scanner's bits
+        ([0.85, 1.0, 0.6, 0.85, 0.4, 1.0, 0.55] * 20, True),  # no repeats: row order
+    ],
+)
+def test_score_sums_have_the_scanners_bits(cells, expected_exact) -> None:
+    from piiscan.engines.partial import score_sum
+
+    sequential = 0.0
+    for score in cells:
+        sequential += score
+    rng = random.Random(0)
+    entries = [(("f", row), score, 1) for row, score in enumerate(cells)]
+    rng.shuffle(entries)
+    assert (score_sum(entries) == sequential) is expected_exact
+    if len(set(cells)) == 1:  # one entry of many occurrences: still the same bits
+        assert score_sum([(("f", 0), cells[0], len(cells))]) == sequential
+
+
+def test_partial_json_carries_no_raw_value() -> None:
+    partial = FieldPartial()
+    value = "Note 007 ask mail u0007@example.org later on please"
+    fold_value(_accumulator(), partial, value, 3, ("f", 0), _spans(value))
+    text = partial.to_json()
+    assert "u0007@example.org" not in text and "later on" not in text
+    assert FieldPartial.from_json(text).to_json() == text
+
+
+@pytest.mark.parametrize(
+    ("configured", "env", "used"),
+    [
+        ("/nowhere/model", "./model/x", "./model/x"),  # the driver's path is not here
+        ("{here}", "./model/x", "{here}"),  # an existing path wins (local mode)
+        ("en_core_web_lg", "./model/x", "en_core_web_lg"),  # a package name is kept
+        ("/nowhere/model", None, "/nowhere/model"),
+        (None, "./model/x", None),
+    ],
+)
+def test_executor_model_path(configured, env, used, tmp_path, monkeypatch) -> None:
+    from piiscan.engines.spark_tasks import executor_config
+
+    def fill(value: str | None) -> str | None:
+        return value.format(here=tmp_path) if value else value
+
+    if env is None:
+        monkeypatch.delenv("PIISCAN_SPACY_MODEL", raising=False)
+    else:
+        monkeypatch.setenv("PIISCAN_SPACY_MODEL", env)
+    assert executor_config(Config(spacy_model=fill(configured))).spacy_model == fill(used)
+
+
+# -- without pyspark ---------------------------------------------------------------------
+def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from piiscan.cli import cli
+    from piiscan.engines.spark import SparkEngine
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark raises ImportError
+    with pytest.raises(UsageError, match=r"install piiscan\[spark\]"):
+        SparkEngine(Config())
+    result = CliRunner().invoke(cli, ["spark-scan", "anything.parquet"])
+    assert result.exit_code == 2
+    assert "install piiscan[spark]" in result.output
+
+
+# -- on Spark (local[2]) -----------------------------------------------------------------
+def _people(path: Path, rows: int = 200) -> Path:
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(11)
+    rng = random.Random(11)
+    records = []
+    for i in range(rows):
+        note = None
+        if rng.random() < 0.4:
+            note = (
+                f"Called {fake.name()} about the refund, reach at {fake.email()} or "
+                f"{fake.phone_number()} before Friday."
+            )
+        records.append(
+            {
+                "customer_id": i + 1,
+                "full_name": fake.name(),
+                "email": fake.email(),
+                "phone": fake.phone_number(),
+                "notes": note,
+                "amount": round(rng.uniform(1, 500), 2),
+                "status": rng.choice(["open", "closed", "pending"]),
+                "signup": dt.date(2020, 1, 1) + dt.timedelta(days=i),
+            }
+        )
+    pq.write_table(pa.Table.from_pylist(records), path, row_group_size=100)
+    return path
+
+
+def _sparse(path: Path) -> Path:
+    """Nulls, blanks, NaN, heavy repeats and a struct column (flattened as parent.child)."""
+    rng = random.Random(5)
+    names = ["Maria Garcia", "John Smith", "Aiko Tanaka", "Lars Olsen", "Fatima Khan"]
+    records = []
+    for i in range(160):
+        name = rng.choice([*names, None, "", "   "])
+        records.append(
+            {
+                "id": i,
+                "name": name,
+                "email": rng.choice(
+                    [f"{n.split()[0].lower()}@mail.example.com" for n in names] + [None]
+                ),
+                "score": rng.choice([1.0, 2.5, math.nan, None]),
+                "flag": rng.choice([True, False, None]),
+                "address": {
+                    "city": rng.choice(["Berlin", "Paris", None]),
+                    "zip": rng.choice(["10115", "75001"]),
+                },
+            }
+        )
+    pq.write_table(pa.Table.from_pylist(records), path, row_group_size=40)
+    return path
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    _require(shutil.which("java") is not None, "java not found (apt-get install default-jre)")
+    try:
+        from piiscan.engines.spark import require_pyspark, session
+
+        require_pyspark()
+    except UsageError as exc:
+        _require(False, str(exc))
+    env = pytest.MonkeyPatch()
+    env.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.sql.adaptive.enabled": "false",  # keep 4 partitions: workers are reused
+        "spark.sql.execution.arrow.maxRecordsPerBatch": "64",
+        "spark.driver.memory": "1g",
+    }
+    spark = session("local[2]", "piiscan-tests", conf)
+    yield spark
+    spark.stop()
+    env.undo()
+
+
+@pytest.fixture(scope="module")
+def config(spacy_model: str) -> Config:
+    return Config(full=True, spacy_model=spacy_model, hash_key=KEY)
+
+
+@pytest.fixture(scope="module")
+def single(config: Config) -> Scanner:
+    from piiscan.engines.spark_tasks import engine
+
+    return Scanner(config, detectors=engine(config, KEY).detectors)  # built once
+
+
+def _comparable(inventory: dict[str, Any]) -> dict[str, Any]:
+    d = json.loads(json.dumps(inventory))
+    d.pop("generated_at")
+    d["settings"].pop("engine", None)
+    return d
+
+
+@pytest.fixture(scope="module")
+def people(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _people(tmp_path_factory.mktemp("spark") / "people.parquet")
+
+
+@pytest.mark.ner
+def test_full_inventory_equals_single_process(spark, config, single, people) -> None:
+    from piiscan.engines.spark import SparkEngine
+
+    engine = SparkEngine(config, spark)
+    got = engine.scan(str(people)).to_dict()
+    want = single.scan([str(people)]).to_dict()
+    assert got["settings"]["engine"].startswith("spark 4.")
+    assert _comparable(got) == _comparable(want)
+    fields = {f["name"]: f for f in got["assets"][0]["fields"]}
+    assert fields["email"]["status"] == "personal" and fields["notes"]["findings"]
+    assert fields["status"]["status"] == "none_found"
+    # Detectors were built once per executor Python process, not per task or batch.
+    stats = engine.stats
+    assert stats.partitions > len(stats.builds) >= 1
+    assert set(stats.builds.values()) == {1}
+    serialized = json.dumps(got)
+    for record in pq.read_table(people, columns=["email", "full_name"]).to_pylist()[:50]:
+        assert record["email"] not in serialized and record["full_name"] not in serialized
+
+
+@pytest.mark.ner
+def test_nulls_repeats_and_structs_via_cli_and_dataframe(
+    spark, config, single, tmp_path: Path
+) -> None:
+    from piiscan.cli import cli
+    from piiscan.engines.spark import SparkEngine
+
+    path = _sparse(tmp_path / "sparse.parquet")
+    want = single.scan([str(path)]).to_dict()
+    out = tmp_path / "inventory.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "spark-scan",
+            str(path),
+            "--full",
+            "--master",
+            "local[2]",
+            "--spacy-model",
+            config.spacy_model,
+            "-f",
+            "json",
+            "-o",
+            str(out),
+        ],
+        env={"PIISCAN_HASH_KEY": KEY.decode()},
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(out.read_text(encoding="utf-8"))
+    assert _comparable(got) == _comparable(want)
+    fields = {f["name"]: f for f in got["assets"][0]["fields"]}
+    assert fields["name"]["nulls"] == want["assets"][0]["fields"][1]["nulls"] > 0
+    assert "address.city" in fields
+
+    # A DataFrame handed in: rows in partition order, the same verdicts.
+    engine = SparkEngine(config, spark)
+    frame = engine.scan(spark.read.parquet(str(path)), name="sparse").to_dict()
+    assert frame["assets"][0]["fields"] == want["assets"][0]["fields"]
+    assert frame["assets"][0]["rows_scanned"] == 160
+    assert set(engine.stats.builds.values()) == {1}  # the cached detectors again
+
+
+def test_unreadable_source_is_an_error_not_a_crash(spark, tmp_path: Path) -> None:
+    from piiscan.engines.spark import scan_spark
+
+    config = Config(spacy_model="none", hash_key=KEY)
+    inventory = scan_spark(str(tmp_path / "missing.parquet"), config, spark)
+    assert not inventory.assets
+    assert inventory.errors[0].asset is None
+    assert inventory.summary["complete"] is False
