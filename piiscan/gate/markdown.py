@@ -7,28 +7,11 @@ file named ``a|b`` or ``<img>`` cannot break the table or inject markup.
 
 from __future__ import annotations
 
-import re
-
 from piiscan.gate.findings import GateResult
 from piiscan.gate.sarif import rank, sort_key
+from piiscan.reports.markdown_reporter import code, md, table
 
 ROWS_SHOWN = 50
-_SPECIAL = re.compile(r"[\\`*\[\]<>|&]|(?<!\w)_|_(?!\w)")
-_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-
-
-def md(text: object) -> str:
-    """Inline Markdown text: specials (pipes and backticks included) escaped, lines folded."""
-    s = " ".join(str(text).split())
-    return _SPECIAL.sub(lambda m: _ENTITIES.get(m[0], "\\" + m[0]), s)
-
-
-def code(text: object) -> str:
-    """``text`` as an inline code span (masked evidence): a long enough fence, ``|`` escaped."""
-    s = " ".join(str(text).split()).replace("|", "\\|")
-    fence = "`" * (max((len(r) for r in re.findall(r"`+", s)), default=0) + 1)
-    pad = " " if s.startswith("`") or s.endswith("`") else ""
-    return f"{fence}{pad}{s}{pad}{fence}"
 
 
 def _verdict(result: GateResult) -> list[str]:
@@ -63,12 +46,11 @@ def _new_table(result: GateResult) -> list[str]:
     if not new:
         return []
     rows = [
-        f"| {md(f.path)}:{f.line} | {md(f.entity_type)} | {md(f.level or 'unrated')} "
-        f"| {code(f.evidence)} |"
+        (f"{md(f.path)}:{f.line}", md(f.entity_type), md(f.level or "unrated"), code(f.evidence))
         for f in new[:ROWS_SHOWN]
     ]
-    out = ["", "### New findings", "", "| Location | Entity | Level | Evidence (masked) |"]
-    out += ["|---|---|---|---|", *rows]
+    out = ["", "### New findings", ""]
+    out += table(("Location", "Entity", "Level", "Evidence (masked)"), rows)
     if len(new) > ROWS_SHOWN:
         out += ["", f"… and {len(new) - ROWS_SHOWN} more new finding(s)."]
     return out
