@@ -33,8 +33,10 @@ import labels as _labels
 from span_scoring import (
     format_counts,
     gold_spans,
+    ratio,
     score_overlap,
     score_tokens,
+    totals,
 )
 
 LABELS = _labels.PRESIDIO_RESEARCH
@@ -93,11 +95,8 @@ def report(
     ):
         lines = format_counts(title, counts)
         print("\n".join(lines))
-        tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
-        out[title] = {
-            "precision": tp / (tp + fp) if tp + fp else 0.0,
-            "recall": tp / (tp + fn) if tp + fn else 0.0,
-        }
+        tp, fp, fn = totals(counts)
+        out[title] = {"precision": ratio(tp, tp + fp), "recall": ratio(tp, tp + fn)}
     return out
 
 

@@ -135,7 +135,7 @@ def diff(
     Exit 1 when a new finding (not baselined, not allowed) is at or above --fail-on.
     """
     from piiscan.commands.output import check_writable, write_text
-    from piiscan.gate.runner import failed, run_diff
+    from piiscan.gate.runner import run_diff
 
     config = gate_load_config(repo, config_path, ner, spacy_model, policy_path)
     check_writable(output, f"{fmt} output")
@@ -154,7 +154,7 @@ def diff(
         from piiscan.gate.text_output import verdict
 
         click.echo(verdict(result), err=True)
-    sys.exit(1 if failed(result) else 0)
+    sys.exit(1 if result.failing else 0)
 
 
 @click.group()

@@ -2,7 +2,7 @@
 
 ``run_diff`` scans only the lines a change adds (a branch against the merge base with
 BASE, the staged changes, or the uncommitted work tree), applies allow comments, test
-values and the baseline, and returns a :class:`GateResult`; :func:`failed` turns it into
+values and the baseline, and returns a :class:`GateResult`, whose ``failing`` findings are
 the check's verdict. ``create_baseline``/``update_baseline`` scan every tracked file.
 """
 
@@ -34,11 +34,6 @@ if TYPE_CHECKING:
     from piiscan.gate.scan_diff import DiffScanner
 
 _FIELDS = frozenset(f.name for f in fields(Config))
-
-
-def failed(result: GateResult) -> bool:
-    """Whether a new finding is at or above ``result.fail_on`` (the check fails: exit 1)."""
-    return bool(result.failing)
 
 
 def gate_config(config: Config) -> Config:
