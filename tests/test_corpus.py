@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
 import sqlite3
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from bench_modules import load_bench
 
 from piiscan.policy import load_policy
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load("corpus")
-evaluate = _load("evaluate_columns")
+corpus = load_bench("corpus")
+evaluate = load_bench("evaluate_columns")
 POLICY = load_policy()
 
 

@@ -7,11 +7,9 @@ in ``tests/data/privacy_policies_expected.yaml`` were written by reading the pol
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +17,7 @@ from types import ModuleType
 import click
 import pytest
 import yaml
+from bench_modules import load_bench
 from click.testing import CliRunner
 from test_reporters import MASKED_URL, small_inventory  # tests/ is on sys.path
 
@@ -43,7 +42,6 @@ from piiscan.reports.declarations import (
 
 POLICIES = Path(__file__).resolve().parents[2] / "shared" / "privacy-policies"
 EXPECTED = Path(__file__).parent / "data" / "privacy_policies_expected.yaml"
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 POLICY = load_policy()
 
 
@@ -56,14 +54,7 @@ def _require_policies() -> None:
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_evaluate_declarations", BENCH / "evaluate_declarations.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("evaluate_declarations")
 
 
 def _expected() -> dict:

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import load_bench
 from conftest import _require
 
 from piiscan.policy import load_policy
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 DATAHUB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "datahub-classify"
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
-
-
-evaluate = _load("evaluate_datahub")
-labels = _load("labels")
+evaluate = load_bench("evaluate_datahub")
+labels = load_bench("labels")
 POLICY = load_policy()
 
 GOLD = {
