@@ -182,7 +182,9 @@ def vanilla_worker(path: Path, cells: int, seed: int, spacy_model: str, out: Pat
 
 
 # -- the runs ------------------------------------------------------------------------
-def _piiscan_cmd(path: Path, out: Path, spacy_model: str, full: bool) -> list[str]:
+def _piiscan_cmd(
+    path: Path, out: Path, spacy_model: str, full: bool, jobs: int = 1
+) -> list[str]:
     cmd = [
         sys.executable,
         "-m",
@@ -197,6 +199,8 @@ def _piiscan_cmd(path: Path, out: Path, spacy_model: str, full: bool) -> list[st
         "--spacy-model",
         spacy_model,
     ]
+    if jobs > 1:
+        cmd += ["--jobs", str(jobs)]
     return [*cmd, "--full"] if full else cmd
 
 
@@ -224,9 +228,11 @@ def piiscan_run(
     workdir: Path,
     policy: Policy,
     timeout: float | None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
-    out = workdir / f"{path.stem}.{'full' if full else 'sample'}.inventory.json"
-    child = run_child(_piiscan_cmd(path, out, spacy_model, full), timeout)
+    mode = ("full" if full else "sample") + (f".jobs{jobs}" if jobs > 1 else "")
+    out = workdir / f"{path.stem}.{mode}.inventory.json"
+    child = run_child(_piiscan_cmd(path, out, spacy_model, full, jobs), timeout)
     if child.returncode != 0 or child.timed_out:
         failed = _failed(name, child)
         done = re.findall(r"(\d+) rows read", child.stderr_tail)
@@ -311,8 +317,10 @@ def run_benchmark(
     seed: int = 0,
     timeout: float | None = None,
     json_out: Path | None = None,
+    full_jobs: Sequence[int] = (1,),
 ) -> dict[str, Any]:
-    """Run (a), (b) and (c) on the ``rows``-row table; return the result dict."""
+    """Run (a), (b) and (c) on the ``rows``-row table; return the result dict. (b) runs
+    once per entry of ``full_jobs`` (``--jobs N`` worker processes)."""
     workdir = Path(workdir or ROOT / "out/bench_scan")
     workdir.mkdir(parents=True, exist_ok=True)
     model = str(Path(spacy_model).resolve())
@@ -328,13 +336,19 @@ def run_benchmark(
         "machine": machine(),
         "runs": [],
     }
-    steps = (
+    steps = [
         lambda: vanilla_run(path, truth, vanilla_cells, seed, model, workdir, policy, timeout),
         lambda: piiscan_run(
             "piiscan sampling", path, truth, model, False, workdir, policy, timeout
         ),
-        lambda: piiscan_run("piiscan --full", path, truth, model, True, workdir, policy, timeout),
-    )
+    ]
+    for jobs in full_jobs:
+        name = "piiscan --full" + (f" --jobs {jobs}" if jobs > 1 else "")
+        steps.append(
+            lambda name=name, jobs=jobs: piiscan_run(
+                name, path, truth, model, True, workdir, policy, timeout, jobs
+            )
+        )
     for step in steps:
         result["runs"].append(step())
         _finish(result)
@@ -502,6 +516,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="run --full once per worker count given (default: 1)",
+    )
+    parser.add_argument(
         "--wide",
         type=Path,
         default=None,
@@ -529,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
             args.seed,
             args.timeout,
             args.json,
+            args.jobs,
         )
         print(render(result))
     if args.json is not None:

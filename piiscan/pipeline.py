@@ -11,6 +11,7 @@ import datetime as dt
 import inspect
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -102,11 +103,19 @@ def column_kind(type_: pa.DataType) -> str:
     return "text"
 
 
+#: A temporal value with a time of day that no time-zone shift of a midnight gives
+#: (seconds, fractions, minutes other than :00/:30/:45) is an event time, never a date of
+#: birth: it is not analysed. ``1985-03-01T23:00:00`` (a birth date stored in UTC) is.
+_EVENT_TIME = re.compile(r"T\d\d:(?!(?:00|30|45):00(?:\.0+)?(?:[+-]|Z|$))|^\d\d:\d\d")
+
+
 def typed_plan(value: str, kind: str, typed: frozenset[str]) -> frozenset[str] | None:
     """What a typed column's value is analysed for: None for everything (a long number,
     maybe an identifier), else the column's ``typed`` types (empty: not analysed)."""
     if kind == "number" and sum(c.isdigit() for c in value) >= NUMBER_ID_DIGITS:
         return None
+    if kind == "temporal" and _EVENT_TIME.search(value):
+        return frozenset()
     return typed
 
 

@@ -6,8 +6,9 @@ matches, the phone recognizer needs six digits, NER needs a letter. :class:`Pref
 derives one cheap gate per recognizer from the recognizer itself and evaluates the gates
 over a whole batch of values at once with ``pyarrow.compute`` (RE2, in C++):
 
-* a pattern recognizer's regexes are rewritten into an RE2 *superset*: lookarounds,
-  ``\\b``/``\\B`` and possessive/atomic markers are dropped, ``$`` and ``^`` match at
+* a pattern recognizer's regexes are rewritten into an RE2 *superset*: lookarounds and
+  possessive/atomic markers are dropped (``\\b``/``\\B`` are kept: on ASCII text
+  RE2's word boundary is Python's), ``$`` and ``^`` match at
   every line end/start — every change only lets more through, so no value the
   recognizer would match is filtered out;
 * the gates run only on ASCII values (where RE2's ``\\d \\w \\s`` mean what Python's do);
@@ -116,9 +117,6 @@ def to_re2(pattern: str) -> str | None:
                 if i + 1 >= n:
                     return None
                 nxt = pattern[i + 1]
-                if nxt in "bB":
-                    i += 2  # a boundary assertion: dropped (superset)
-                    continue
                 if nxt == "Z":
                     out.append(r"\z")
                 elif nxt in "uU":
@@ -236,7 +234,7 @@ class Gate:
         return False
 
 
-def _pattern_based(recognizer: object) -> bool:
+def pattern_based(recognizer: object) -> bool:
     """Whether every result of the recognizer comes from a match of its ``patterns``."""
     from presidio_analyzer import PatternRecognizer
     from presidio_analyzer.predefined_recognizers import IbanRecognizer
@@ -261,7 +259,7 @@ def gate_for(recognizer: object) -> Gate:
         return Gate(name, entities, letters=True)
     if isinstance(recognizer, DigitGuardedPhoneRecognizer):
         return Gate(name, entities, min_digits=MIN_PHONE_DIGITS)
-    if isinstance(recognizer, PhoneRecognizer) or not _pattern_based(recognizer):
+    if isinstance(recognizer, PhoneRecognizer) or not pattern_based(recognizer):
         return Gate(name, entities, always=True)
     flags = getattr(recognizer, "global_regex_flags", None) or 0
     if flags & _VERBOSE:
@@ -277,10 +275,26 @@ def gate_for(recognizer: object) -> Gate:
     if not parts:
         return Gate(name, entities, always=True)
     try:
-        python = tuple(regex.compile(p.regex, flags) for p in patterns)
+        python = _python_gate([p.regex for p in patterns], flags)
     except regex.error:
         return Gate(name, entities, always=True)
     return Gate(name, entities, re2=prefix + "|".join(parts), python=python)
+
+
+#: What stops patterns from being joined into one alternation: a backreference (its
+#: group number would change) or a global inline flag (only valid at the start).
+_NOT_JOINABLE = regex.compile(r"\\[1-9]|\(\?P=|\(\?[a-zA-Z]+\)")
+
+
+def _python_gate(patterns: Sequence[str], flags: int) -> tuple[regex.Pattern[str], ...]:
+    """The patterns compiled for one-value gating: one alternation when they can be
+    joined (one search a value instead of one a pattern), else each on its own."""
+    if len(patterns) > 1 and not any(_NOT_JOINABLE.search(p) for p in patterns):
+        try:
+            return (regex.compile("|".join(f"(?:{p})" for p in patterns), flags),)
+        except regex.error:
+            pass
+    return tuple(regex.compile(p, flags) for p in patterns)
 
 
 class Prefilter:

@@ -1,0 +1,189 @@
+"""The speed-ups of ``detectors/presidio_speedups.py`` and ``detectors/reach.py`` change
+no result: each is compared with the original on a table of texts."""
+
+from __future__ import annotations
+
+import itertools
+
+import phonenumbers
+import pytest
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+from presidio_analyzer import predefined_recognizers as pr
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from recognizer_engine import BlankSpacyEngine
+
+from piiscan.config import Config
+from piiscan.detectors.presidio_detector import (
+    ENTITY_ALIASES,
+    DigitGuardedPhoneRecognizer,
+    PresidioDetector,
+)
+from piiscan.detectors.presidio_speedups import LeanAnalyzerEngine, MemoPhoneMatcher
+from piiscan.detectors.reach import Reach
+from piiscan.detectors.recognizers import custom_recognizers
+from piiscan.pipeline import typed_plan
+from piiscan.policy import load_policy
+
+REGIONS = ("US", "GB", "DE", "FR", "IN", "ES", "IT", "CA")
+
+PHONE_TEXTS = [
+    "Call +44 20 7946 0018 or (212) 555-0143 today",
+    "ORD-2024-000123",
+    "ORD2024000123",
+    "tel 030 901820 / 030 901821",
+    "+49 (0)30 901820, ext. 12",
+    "Spoke to Ana (+33 1 42 68 53 00); refund agreed.",
+    "2024-01-05 10:22:11 job 4155550142 done",
+    "11/12/2023 and 12/01/2024",
+    "page 12-14 (2009)",
+    "$4155550142 is not a phone, nor 4155550142%",
+    "abc8005001234 and 8005001234def",
+    "0161 496 0123",
+    "+1-202-555-0173x123",
+    "98765 43210",
+    "+91 98765 43210",
+    "06 12 34 56 78",
+    "+34 612 345 678",
+    "+39 06 6982 0000",
+    "1 (416) 555-0199",
+    "192.168.10.254",
+    "4111 1111 1111 1111",
+    "numbers 1234567 2345678 3456789",
+    "",
+]
+
+
+def _matches(matcher_cls: type, text: str, region: str, leniency: int) -> list[tuple]:
+    return [
+        (m.start, m.end, m.raw_string, m.number)
+        for m in matcher_cls(text, region, leniency=leniency)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "leniency"),
+    list(itertools.product(PHONE_TEXTS, REGIONS, (0, 1, 2, 3))),
+)
+def test_memo_matcher_finds_what_phonenumbers_finds(text: str, region: str, leniency: int) -> None:
+    # Twice: the second run reads the cache.
+    want = _matches(phonenumbers.PhoneNumberMatcher, text, region, leniency)
+    assert _matches(MemoPhoneMatcher, text, region, leniency) == want
+    assert _matches(MemoPhoneMatcher, text, region, leniency) == want
+
+
+@pytest.mark.parametrize("text", PHONE_TEXTS)
+def test_phone_recognizer_matches_presidios(text: str) -> None:
+    ours = DigitGuardedPhoneRecognizer(supported_regions=REGIONS)
+    theirs = pr.PhoneRecognizer(supported_regions=REGIONS)
+    got = [(r.start, r.end, r.score) for r in ours.analyze(text, ["PHONE_NUMBER"])]
+    want = [(r.start, r.end, r.score) for r in theirs.analyze(text, ["PHONE_NUMBER"])]
+    assert sorted(got) == sorted(want)
+
+
+def _engine(cls: type[AnalyzerEngine]) -> AnalyzerEngine:
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in [
+        pr.CreditCardRecognizer(),
+        pr.EmailRecognizer(),
+        pr.IbanRecognizer(),
+        pr.UsSsnRecognizer(),
+        pr.UkNinoRecognizer(),
+        pr.PhoneRecognizer(),
+        *custom_recognizers(),
+    ]:
+        registry.add_recognizer(recognizer)
+    return cls(
+        registry=registry,
+        nlp_engine=BlankSpacyEngine(),
+        supported_languages=["en"],
+        context_aware_enhancer=LemmaContextAwareEnhancer(context_matching_mode="whole_word"),
+    )
+
+
+CONTEXT_TEXTS = [
+    ("my ssn is 536-90-4399 and card 4111 1111 1111 1111", None),
+    ("536-90-4399", ["ssn"]),
+    ("phone 212-555-0143", None),
+    ("call me on 212 555 0143 tomorrow", ["contact"]),
+    ("IBAN DE89 3704 0044 0532 0130 00", None),
+    ("NI number QQ 12 34 56 C", ["national", "insurance"]),
+    ("nothing here", ["phone"]),
+    ("jane.doe@example.org", ["email"]),
+]
+
+
+@pytest.mark.parametrize(("text", "context"), CONTEXT_TEXTS)
+def test_lean_engine_gives_presidios_results(text: str, context: list[str] | None) -> None:
+    def run(cls: type[AnalyzerEngine]) -> list[tuple]:
+        results = _engine(cls).analyze(text, "en", context=context)
+        return sorted(
+            (r.entity_type, r.start, r.end, round(r.score, 6), r.analysis_explanation is None)
+            for r in results
+        )
+
+    assert run(LeanAnalyzerEngine) == run(AnalyzerEngine)
+
+
+@pytest.fixture(scope="module")
+def reach(spacy_model: str) -> Reach:
+    detector = PresidioDetector(Config(spacy_model=spacy_model))
+    return Reach(
+        detector._engines.analyzer.registry.recognizers,
+        load_policy().is_personal,
+        Config().min_score,
+        ENTITY_ALIASES,
+    )
+
+
+# (value, candidate types, column lifts, column hints, can be reported)
+REACH_CASES = [
+    ("ORD-2024-000123", {"PHONE_NUMBER", "USERNAME", "US_DRIVER_LICENSE"}, set(), set(), False),
+    ("ORD-2024-000123", {"PHONE_NUMBER"}, {"PHONE_NUMBER"}, set(), True),  # column lifts
+    ("ORD-2024-000123", {"PHONE_NUMBER"}, set(), {"PHONE_NUMBER"}, True),  # hinted floor
+    ("+44 20 7946 0018", {"PHONE_NUMBER"}, set(), set(), True),  # written as a phone
+    ("(212) 555-0143", {"PHONE_NUMBER"}, set(), set(), True),
+    ("212-555-0143", {"PHONE_NUMBER"}, set(), set(), True),  # two separators
+    ("2125550143", {"PHONE_NUMBER"}, set(), set(), False),
+    ("phone:2125550143", {"PHONE_NUMBER"}, set(), set(), True),  # a context word
+    ("jane.doe@example.org", {"EMAIL_ADDRESS"}, set(), set(), True),
+    ("4111111111111111", {"CREDIT_CARD"}, set(), set(), True),  # validated: up to 1.0
+    ("ORD-2024-000123", {"PERSON", "LOCATION"}, set(), set(), False),  # no NER run
+    ("ORD-2024-000123", {"DATE_TIME"}, set(), set(), False),  # not personal
+]
+
+
+@pytest.mark.parametrize(("text", "cands", "lifted", "hinted", "expected"), REACH_CASES)
+def test_reach(
+    reach: Reach, text: str, cands: set, lifted: set, hinted: set, expected: bool
+) -> None:
+    got = reach.can_report(
+        text,
+        frozenset(cands),
+        ner=False,
+        field_lifted=frozenset(lifted),
+        hinted=frozenset(hinted),
+    )
+    assert got is expected
+
+
+def test_ner_candidates_are_reachable_when_ner_runs(reach: Reach) -> None:
+    kwargs = {"field_lifted": frozenset(), "hinted": frozenset()}
+    assert reach.can_report("Jane Doe", frozenset({"PERSON"}), ner=True, **kwargs)
+    assert not reach.can_report("Jane Doe", frozenset({"PERSON"}), ner=False, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "analysed"),
+    [
+        ("2023-01-01T00:34:18.579000", False),  # an event time
+        ("2023-01-01T10:22:00", False),
+        ("10:22:11", False),
+        ("1985-03-01", True),
+        ("1985-03-01T00:00:00", True),
+        ("1985-03-01T23:00:00", True),  # a birth date stored in UTC
+        ("1985-03-01T22:30:00+00:00", True),
+    ],
+)
+def test_temporal_values_with_a_time_of_day_are_not_analysed(value: str, analysed: bool) -> None:
+    typed = frozenset({"DATE_OF_BIRTH"})
+    assert (typed_plan(value, "temporal", typed) == typed) is analysed
