@@ -102,11 +102,13 @@ def _token_variants(name: str) -> list[frozenset[str]]:
     return [_variants(t) for t in split_name(name)]
 
 
-def _matches(name: str) -> tuple[list[Hint], set[str]]:
-    """Hints for a name (best score per type) and the labels of blocked matches."""
+@functools.lru_cache(maxsize=4096)
+def _matches(name: str) -> tuple[tuple[Hint, ...], frozenset[str]]:
+    """Hints for a name (best score per type) and the labels of blocked matches (cached:
+    a scan asks for each column name many times)."""
     components = [c for c in _COMPONENT_SPLIT.split(name) if c.strip()]
     if not components:
-        return [], set()
+        return (), frozenset()
     tokens: list[frozenset[str]] = []
     for component in components[:-1]:
         tokens.extend(_token_variants(component))
@@ -123,7 +125,9 @@ def _matches(name: str) -> tuple[list[Hint], set[str]]:
             current = best.get(entry.entity)
             if current is None or score > current.score:
                 best[entry.entity] = Hint(entry.entity, round(score, 3), entry.label)
-    return sorted(best.values(), key=lambda h: (-h.score, h.entity_type)), blocked
+    return tuple(sorted(best.values(), key=lambda h: (-h.score, h.entity_type))), frozenset(
+        blocked
+    )
 
 
 def hints_for(name: str) -> list[Hint]:
@@ -132,7 +136,7 @@ def hints_for(name: str) -> list[Hint]:
     For a path (``customer.address.city``) hits inside the last component count in
     full; hits elsewhere in the path count at ``PARENT_PATH_FACTOR``.
     """
-    return _matches(name)[0]
+    return list(_matches(name)[0])
 
 
 def counter_hints_for(name: str) -> list[Hint]:
