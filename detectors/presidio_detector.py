@@ -21,7 +21,6 @@ import tldextract
 from presidio_analyzer import (
     AnalyzerEngine,
     EntityRecognizer,
-    RecognizerRegistry,
     RecognizerResult,
 )
 from presidio_analyzer import predefined_recognizers as pr
@@ -38,7 +37,12 @@ from piiscan.detectors.nlp import ResolvedModel, resolve_model
 from piiscan.detectors.packs import Packs, load_packs, packs_note, warn_unknown_entities
 from piiscan.detectors.places import place_score
 from piiscan.detectors.postprocess import clean, recognizer_of
-from piiscan.detectors.presidio_speedups import LeanAnalyzerEngine, MemoPhoneMatcher, number_region
+from piiscan.detectors.presidio_speedups import (
+    LeanAnalyzerEngine,
+    MemoPhoneMatcher,
+    MemoRegistry,
+    number_region,
+)
 from piiscan.detectors.reach import Reach
 from piiscan.detectors.recognizers import custom_recognizers
 from piiscan.detectors.recognizers import national_ids as nid
@@ -239,7 +243,7 @@ def build_engines(
     ner_engine = _PreloadedSpacyEngine(model.nlp, language)
     blank_engine = _PreloadedSpacyEngine(blank_model.nlp, language)
     with _quiet_presidio():
-        registry = RecognizerRegistry(supported_languages=[language])
+        registry = MemoRegistry(supported_languages=[language])
         pack_recognizers = list(packs.recognizers)
         for recognizer in (
             _generic_recognizers(language, model.has_ner) + custom_recognizers() + pack_recognizers

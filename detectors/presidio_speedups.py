@@ -9,6 +9,8 @@ A full scan spends most of its time in two places that repeat work across values
   memoises it in a bounded cache shared by the process: a number met again, in another
   row, column or note, costs a dictionary lookup. A candidate written with a leading
   ``+`` parses the same whatever the region, so it is validated once, not once per region.
+* **Recognizer lookup.** :class:`MemoRegistry` remembers the recognizers of each
+  requested set of entity types instead of filtering the registry on every call.
 * **Context enhancement.** Presidio's ``LemmaContextAwareEnhancer`` deep-copies every
   result before lifting scores. :class:`LeanAnalyzerEngine` gives the results a copy
   method that copies what the enhancer may change (the result, its explanation and its
@@ -27,7 +29,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumber, PhoneNumberMatch, PhoneNumberMatcher
 from phonenumbers import phonenumbermatcher as _pnm
-from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 
 #: Distinct (candidate, region, leniency) verdicts kept: ~1 KB each, so memory stays flat.
 PHONE_CACHE_SIZE = 200_000
@@ -90,6 +92,27 @@ def number_region(raw: str) -> str | None:
         return phonenumbers.region_code_for_number(phonenumbers.parse(raw))
     except phonenumbers.NumberParseException:
         return None
+
+
+class MemoRegistry(RecognizerRegistry):
+    """A registry that remembers which recognizers serve each requested set of types
+    (the analyzer asks on every call; the registry does not change once built)."""
+
+    def get_recognizers(
+        self,
+        language: str,
+        entities: list[str] | None = None,
+        all_fields: bool = False,
+        ad_hoc_recognizers: list[EntityRecognizer] | None = None,
+    ) -> list[EntityRecognizer]:
+        if ad_hoc_recognizers:
+            return super().get_recognizers(language, entities, all_fields, ad_hoc_recognizers)
+        memo: dict[tuple, list[EntityRecognizer]] = self.__dict__.setdefault("_memo", {})
+        key = (language, tuple(entities) if entities else None, all_fields, len(self.recognizers))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = super().get_recognizers(language, entities, all_fields)
+        return found
 
 
 class _LeanCopyResult(RecognizerResult):

@@ -127,15 +127,37 @@ def postal_code() -> RuleRecognizer:
 
 
 # ------------------------------------------------------------------------------ addresses
+_USPS_WORDS = (
+    "Alley Annex Arcade Bayou Beach Bend Bluff Bottom Branch Bridge Brook Burg Bypass Camp "
+    "Canyon Cape Causeway Center Cliff Club Common Corner Course Cove Creek Crest Crossing "
+    "Crossroad Curve Dale Dam Divide Estate Extension Fall Ferry Field Flat Ford Forest "
+    "Forge Fork Fort Garden Gateway Glen Harbor Haven Heights Hollow Inlet Island Isle "
+    "Junction Key Knoll Lake Land Landing Light Loaf Lock Lodge Mall Manor Meadow Mill "
+    "Mission Motorway Mount Mountain Neck Orchard Oval Overpass Pass Passage Pine Plain "
+    "Point Port Prairie Radial Ramp Ranch Rapid Rest Ridge River Route Run Shoal Shore "
+    "Skyway Spring Spur Station Stravenue Stream Summit Throughway Trace Track Trafficway "
+    "Tunnel Turnpike Underpass Union Valley Viaduct View Village Ville Vista Wall Well"
+)
+# Each word, and its plural (``Lakes``); the usual suffixes below take a plural too.
+_USPS_WORD_SUFFIXES = "|".join(f"{w}s?" for w in _USPS_WORDS.split())
+# A unit then the street, no house number (en_GB: "Flat 3, Smith Road", "Studio 9,
+# Williams Lakes").
+UNIT_STREET = (
+    r"(?<![\w-])(?i:flat|apt|apartment|unit|suite|studio)\.?\s{1,3}\d{1,5}[A-Za-z]?,\s{1,3}"
+    r"(?:[A-Z][\w'\u2019.-]{0,30}\s{1,3}){1,4}"
+)
 _EN_SUFFIX = (
-    r"(?i:street|st|str|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|"
+    r"(?:(?i:street|st|str|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|"
     r"place|pl|terrace|terr|ter|close|crescent|cres|square|sq|parkway|pkwy|highway|"
     r"hwy|circle|cir|trail|trl|row|gardens|grove|mews|hill|walk|alley|expressway|"
-    r"freeway|pike|plaza|loop|path|marg|nagar|broadway|quay|wharf|rise|green|park)"
+    r"freeway|pike|plaza|loop|path|marg|nagar|broadway|quay|wharf|rise|green|park)s?"
+    # USPS Publication 28 street suffixes that are also everyday words: capitalised only
+    # ("761 Liam Hollow", "3 Tracy Harbor"; not "visited 3 great lakes").
+    rf"|{_USPS_WORD_SUFFIXES})"
 )
 _UNIT = (
-    r"(?:(?i:flat|apt|apartment|unit|suite|ste|room|floor)\.?\s{0,3}#?\d{1,5}[A-Za-z]?,?"
-    r"\s{1,3})"
+    r"(?:(?i:flat|apt|apartment|unit|suite|ste|room|floor|studio)\.?\s{0,3}#?\d{1,5}"
+    r"[A-Za-z]?,?\s{1,3})"
 )
 _NAME_WORD = r"[A-Z0-9ÄÖÜÉ][\w'\u2019.-]{0,30}"
 _TAIL = rf"(?:,\s{{0,3}}{_NAME_WORD}(?:\s{{1,3}}{_NAME_WORD}){{0,3}}){{0,4}}"
@@ -220,6 +242,7 @@ def street_address() -> RuleRecognizer:
         Rule("prefixed", PREFIXED_ADDRESS + _TAIL, 0.5),
         Rule("number_name_number", NUMBER_NAME_NUMBER + _TAIL, 0.3),
         Rule("unit", UNIT, 0.5),
+        Rule("unit_street", UNIT_STREET + _EN_SUFFIX + r"\b\.?" + _TAIL, 0.6),
         Rule("military", MILITARY, 0.8),
         # Shapes a cell of an address column takes; only the column name lifts them.
         Rule(
