@@ -16,6 +16,7 @@ evidence and findings lists, not by the number of rows.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -50,7 +51,13 @@ TEXT_SHARE = 0.02
 COVERAGE = 0.6
 OVERLAP_MARGIN = 0.2
 FREE_TEXT_MIN_CHARS = 40
-MAX_CACHE = 50_000
+#: Distinct values whose verdicts a field keeps (repeats are counted without analysis).
+#: When full, the oldest tenth is dropped, not all: a column with about as many distinct
+#: values as the cache holds would otherwise analyse most of them again after each clear.
+MAX_CACHE = 100_000
+CACHE_EVICT = MAX_CACHE // 10
+#: Distinct verdicts shared between cached values (one dict for every plain "PERSON 0.85").
+MAX_SHARED_VERDICTS = 10_000
 SETTLE_AFTER = 100
 MAX_FINDINGS_PER_FIELD = 200
 TEXT_FIELD = "(text)"
@@ -128,6 +135,7 @@ class FieldAccumulator:
     findings: list[TextFinding] = field(default_factory=list)
     findings_dropped: int = 0
     _cache: dict[str, dict[str, float]] = field(default_factory=dict)
+    _verdicts: dict[tuple[tuple[str, float], ...], dict[str, float]] = field(default_factory=dict)
 
     @property
     def hinted(self) -> frozenset[str]:
@@ -188,13 +196,24 @@ class FieldAccumulator:
             entities = self._resolve_overlaps(entities)
         self.distinct_analyzed += 1
         if len(self._cache) >= MAX_CACHE:
-            self._cache.clear()
-        self._cache[value] = entities
+            for old in list(itertools.islice(self._cache, CACHE_EVICT)):
+                del self._cache[old]
+        self._cache[value] = self._shared(entities)
         if free:
             self.free_text_values += 1
             self._record_findings(value, spans, row)
         self.matched_distinct.update(e for e in entities if self.policy.is_personal(e))
         self._count(value, entities)
+
+    def _shared(self, entities: dict[str, float]) -> dict[str, float]:
+        """One dict object per distinct verdict (cached values share it; read-only)."""
+        key = tuple(sorted(entities.items()))
+        found = self._verdicts.get(key)
+        if found is None:
+            if len(self._verdicts) >= MAX_SHARED_VERDICTS:
+                self._verdicts.clear()
+            found = self._verdicts[key] = entities
+        return found
 
     def _resolve_overlaps(self, entities: dict[str, float]) -> dict[str, float]:
         """One short value is one thing: drop personal types clearly outscored by another.
