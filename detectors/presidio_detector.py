@@ -360,6 +360,30 @@ class PresidioDetector(Detector):
             return False
         return always_ner or not is_code(text) or looks_like_free_text(text)
 
+    def _skip_unreachable(
+        self,
+        texts: Sequence[str],
+        cells: Sequence[bool],
+        wanted: list[frozenset[str] | None],
+        modes: list[str],
+        field: str,
+        hinted: frozenset[str],
+    ) -> None:
+        """Mark ``skip`` the table cells without NER that no candidate type can be
+        reported for (see :mod:`.reach`)."""
+        lifted = self.context_entities(field)
+        for i, text in enumerate(texts):
+            cand = wanted[i]
+            if (
+                cand
+                and cells[i]
+                and modes[i] in ("tok", "blank")
+                and not self._reach.can_report(
+                    text, cand, ner=False, field_lifted=lifted, hinted=hinted
+                )
+            ):
+                wanted[i], modes[i] = frozenset(), "skip"
+
     def analyze(
         self,
         texts: Sequence[str],
@@ -379,21 +403,12 @@ class PresidioDetector(Detector):
         # (no field, or a long sentence-like value) always gets NER.
         always_ner = not self.skip_code_ner or field is None or bool(hinted & self._ner_types)
         wanted, modes = self._plan(texts, only, always_ner)
+        cells = [field is not None and not looks_like_free_text(text) for text in texts]
         if field is not None and self.use_prefilter and self.skip_unreachable:
-            lifted = self.context_entities(field)
-            for i, text in enumerate(texts):
-                cand = wanted[i]
-                if (
-                    cand
-                    and modes[i] in ("tok", "blank")
-                    and not looks_like_free_text(text)
-                    and not self._reach.can_report(
-                        text, cand, ner=False, field_lifted=lifted, hinted=hinted
-                    )
-                ):
-                    wanted[i], modes[i] = frozenset(), "skip"
+            self._skip_unreachable(texts, cells, wanted, modes, field, hinted)
         results: list[list[Span]] = []
-        for text, cand, art in zip(texts, wanted, self._artifacts(texts, modes), strict=True):
+        arts = self._artifacts(texts, modes)
+        for text, cell, cand, art in zip(texts, cells, wanted, arts, strict=True):
             if cand is not None and not cand:
                 found = []
             else:
@@ -404,7 +419,6 @@ class PresidioDetector(Detector):
                     context=context,
                     nlp_artifacts=art,
                 )
-            cell = field is not None and not looks_like_free_text(text)
             found = drop_letterless_names(text, found)
             found = clean(
                 text,
