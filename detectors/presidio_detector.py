@@ -61,7 +61,7 @@ _SPACE = re.compile(r"\s")
 _CODE_MARK = re.compile(r"[\d@]")
 _NAME_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION"})
 MIN_PHONE_DIGITS = 6
-NER_BATCH = 64
+NER_BATCH = 128
 PERSON_HINT = 0.5  # a column named like this: name-shaped cells NER reads as PERSON count
 STRONG_HINT = 0.8  # a column named like this (surname): name-shaped cells count as PERSON
 

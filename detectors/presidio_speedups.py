@@ -9,13 +9,22 @@ A full scan spends most of its time in two places that repeat work across values
   memoises it in a bounded cache shared by the process: a number met again, in another
   row, column or note, costs a dictionary lookup. A candidate written with a leading
   ``+`` parses the same whatever the region, so it is validated once, not once per region.
+* **Metadata patterns.** ``phonenumbers`` compiles its metadata's regular expressions
+  on every use, through ``re``'s small cache, unless its own pattern cache is on
+  (``phonenumbers.enable_pattern_cache``, bounded by the fixed metadata): it is turned
+  on when this module is imported.
 * **Recognizer lookup.** :class:`MemoRegistry` remembers the recognizers of each
   requested set of entity types instead of filtering the registry on every call.
-* **Context enhancement.** Presidio's ``LemmaContextAwareEnhancer`` deep-copies every
-  result before lifting scores. :class:`LeanAnalyzerEngine` gives the results a copy
-  method that copies what the enhancer may change (the result, its explanation and its
-  metadata dict, whose values are scalars) instead of walking them generically, and skips
-  the enhancer when there is nothing to enhance.
+* **Context enhancement.** Presidio's analyzer hands every recognizer its results (two
+  list scans per recognizer per value, even for recognizers that keep them unchanged),
+  then its ``LemmaContextAwareEnhancer`` deep-copies every result before lifting scores.
+  :class:`LeanAnalyzerEngine` groups the results by recognizer once, calls only the
+  recognizers that override ``enhance_using_context``, and runs the enhancer only when a
+  result can be lifted: whole-word matching lifts a result only when one of its
+  recognizer's context words is a lower-cased lemma of the text or an external context
+  word. When it does run, the results get a copy method that copies what the enhancer
+  may change (the result, its explanation and its metadata dict, whose values are
+  scalars) instead of walking them generically.
 
 ``tests/test_presidio_speedups.py`` checks both against the originals on a table of texts.
 """
@@ -30,12 +39,14 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumber, PhoneNumberMatch, PhoneNumberMatcher
 from phonenumbers import phonenumbermatcher as _pnm
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 #: Distinct (candidate, region, leniency) verdicts kept: ~1 KB each, so memory stays flat.
 PHONE_CACHE_SIZE = 200_000
 _PLUS = ("+", "\uff0b")
 #: Any matcher serves ``_verify``'s grouping checks: they read the number, not the text.
 _GROUPING_MATCHER = PhoneNumberMatcher("", "US")
+phonenumbers.enable_pattern_cache()
 
 
 @functools.lru_cache(maxsize=PHONE_CACHE_SIZE)
@@ -128,6 +139,10 @@ class _LeanCopyResult(RecognizerResult):
         return new
 
 
+def _overrides_enhancement(recognizer: EntityRecognizer) -> bool:
+    return type(recognizer).enhance_using_context is not EntityRecognizer.enhance_using_context
+
+
 class LeanAnalyzerEngine(AnalyzerEngine):
     """Presidio's analyzer with cheaper context enhancement (see the module docstring)."""
 
@@ -141,14 +156,78 @@ class LeanAnalyzerEngine(AnalyzerEngine):
     ) -> list[RecognizerResult]:
         if not raw_results:
             return []
+        key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+        own: dict[str, list[RecognizerResult]] = {}
         for result in raw_results:
+            own.setdefault(result.recognition_metadata[key], []).append(result)
+        # As AnalyzerEngine._enhance_using_context: recognizer by recognizer, in order.
+        results: list[RecognizerResult] = []
+        for recognizer in recognizers:
+            mine = own.get(recognizer.id, [])
+            if not _overrides_enhancement(recognizer):
+                results.extend(mine)  # the base method returns its results unchanged
+                continue
+            others = [r for r in raw_results if r.recognition_metadata[key] != recognizer.id]
+            results.extend(
+                recognizer.enhance_using_context(
+                    text=text,
+                    raw_recognizer_results=mine,
+                    other_raw_recognizer_results=others,
+                    nlp_artifacts=nlp_artifacts,
+                    context=context,
+                )
+            )
+        if not self._may_lift(results, nlp_artifacts, recognizers, context):
+            return results
+        for result in results:
             if type(result) is RecognizerResult:
                 result.__class__ = _LeanCopyResult
         try:
-            return super()._enhance_using_context(
-                text, raw_results, nlp_artifacts, recognizers, context
+            return self.context_aware_enhancer.enhance_using_context(
+                text=text,
+                raw_results=results,
+                nlp_artifacts=nlp_artifacts,
+                recognizers=recognizers,
+                context=context,
             )
         finally:
-            for result in raw_results:
+            for result in results:
                 if type(result) is _LeanCopyResult:
                     result.__class__ = RecognizerResult
+
+    def _may_lift(
+        self,
+        results: list[RecognizerResult],
+        nlp_artifacts: Any,
+        recognizers: list[Any],
+        context: list[str] | None,
+    ) -> bool:
+        """False only when the whole-word enhancer provably changes nothing: no result
+        of a recognizer with context words, not yet lifted, has one of its recognizer's
+        words among the text's lower-cased lemmas or the external context words (the
+        enhancer's surrounding words are a subset of the lemmas)."""
+        enhancer = self.context_aware_enhancer
+        if (
+            type(enhancer) is not LemmaContextAwareEnhancer
+            or enhancer.context_matching_mode != "whole_word"
+            or nlp_artifacts is None
+        ):
+            return True
+        by_id = {r.id: r for r in recognizers}
+        words: set[str] | None = None
+        for result in results:
+            meta = result.recognition_metadata or {}
+            recognizer = by_id.get(meta.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))
+            if (
+                recognizer is None
+                or not recognizer.context
+                or meta.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY)
+            ):
+                continue
+            if words is None:
+                words = {str(lemma).lower() for lemma in nlp_artifacts.lemmas or ()}
+                words.update(w.lower() for w in context or ())
+                words.add("")  # what the enhancer matches when there are no tokens
+            if any(str(w).lower() in words for w in recognizer.context):
+                return True
+        return False

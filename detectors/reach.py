@@ -215,18 +215,30 @@ class Reach:
         for ceiling, floor in self._open(candidates, ner, hinted):
             if ceiling.ner:
                 return True
+            formatted = (
+                ceiling.phone
+                and floor <= FORMATTED_PHONE
+                and _PHONE_FORMATTED.search(text) is not None
+            )
+            context = bool(field_lifted & ceiling.entities)
+            if not context and not formatted and ceiling.top < floor:
+                # Only a lift could reach the floor: look for a context word before
+                # running the patterns (most values have none).
+                if folded is None:
+                    folded = fold(text)
+                if not ceiling.has_context(folded):
+                    continue
+                context = True
             top = ceiling.matched_top(text)
             if top <= 0:
                 continue
-            if top >= floor:
-                return True
-            if ceiling.phone and floor <= FORMATTED_PHONE and _PHONE_FORMATTED.search(text):
+            if top >= floor or formatted:
                 return True
             if ceiling.lifted(top) >= floor:
-                if field_lifted & ceiling.entities:
-                    return True
-                if folded is None:
-                    folded = fold(text)
-                if ceiling.has_context(folded):
+                if not context:
+                    if folded is None:
+                        folded = fold(text)
+                    context = ceiling.has_context(folded)
+                if context:
                     return True
         return False

@@ -10,6 +10,7 @@ import pytest
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer import predefined_recognizers as pr
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpEngine
 from recognizer_engine import BlankSpacyEngine
 
 from piiscan.config import Config
@@ -17,6 +18,7 @@ from piiscan.detectors.presidio_detector import (
     ENTITY_ALIASES,
     DigitGuardedPhoneRecognizer,
     PresidioDetector,
+    build_engines,
 )
 from piiscan.detectors.presidio_speedups import LeanAnalyzerEngine, MemoPhoneMatcher
 from piiscan.detectors.reach import Reach
@@ -80,7 +82,7 @@ def test_phone_recognizer_matches_presidios(text: str) -> None:
     assert sorted(got) == sorted(want)
 
 
-def _engine(cls: type[AnalyzerEngine]) -> AnalyzerEngine:
+def _engine(cls: type[AnalyzerEngine], nlp_engine: NlpEngine | None = None) -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in [
         pr.CreditCardRecognizer(),
@@ -94,7 +96,7 @@ def _engine(cls: type[AnalyzerEngine]) -> AnalyzerEngine:
         registry.add_recognizer(recognizer)
     return cls(
         registry=registry,
-        nlp_engine=BlankSpacyEngine(),
+        nlp_engine=nlp_engine or BlankSpacyEngine(),
         supported_languages=["en"],
         context_aware_enhancer=LemmaContextAwareEnhancer(context_matching_mode="whole_word"),
     )
@@ -109,19 +111,55 @@ CONTEXT_TEXTS = [
     ("NI number QQ 12 34 56 C", ["national", "insurance"]),
     ("nothing here", ["phone"]),
     ("jane.doe@example.org", ["email"]),
+    # Lemmas differ from the words: "called" -> "call", "phones" -> "phone".
+    ("She called from 212 555 0143 twice", None),
+    ("Phones: 212-555-0143, 212-555-0144", None),
+    ("212-555-0143", ["Phone"]),
+    ("212-555-0143", ["callback"]),
+    ("Card 4111 1111 1111 1111 / IBAN GB82 WEST 1234 5698 7654 32", ["payment"]),
+    ("ssn: 536-90-4399, no phone", None),
+    ("", ["ssn"]),
 ]
+
+
+def _results(engine: AnalyzerEngine, text: str, context: list[str] | None) -> list[tuple]:
+    return sorted(
+        (
+            r.entity_type,
+            r.start,
+            r.end,
+            round(r.score, 6),
+            None
+            if r.analysis_explanation is None
+            else (
+                r.analysis_explanation.supportive_context_word,
+                r.analysis_explanation.score_context_improvement,
+            ),
+        )
+        for r in engine.analyze(text, "en", context=context)
+    )
 
 
 @pytest.mark.parametrize(("text", "context"), CONTEXT_TEXTS)
 def test_lean_engine_gives_presidios_results(text: str, context: list[str] | None) -> None:
-    def run(cls: type[AnalyzerEngine]) -> list[tuple]:
-        results = _engine(cls).analyze(text, "en", context=context)
-        return sorted(
-            (r.entity_type, r.start, r.end, round(r.score, 6), r.analysis_explanation is None)
-            for r in results
-        )
+    assert _results(_engine(LeanAnalyzerEngine), text, context) == _results(
+        _engine(AnalyzerEngine), text, context
+    )
 
-    assert run(LeanAnalyzerEngine) == run(AnalyzerEngine)
+
+@pytest.fixture(scope="module")
+def model_engines(spacy_model: str) -> tuple[AnalyzerEngine, AnalyzerEngine]:
+    """Lean and original engines over the shared model (lemmas and keywords from it)."""
+    nlp = build_engines(spacy_model).ner
+    return _engine(LeanAnalyzerEngine, nlp), _engine(AnalyzerEngine, nlp)
+
+
+@pytest.mark.parametrize(("text", "context"), CONTEXT_TEXTS)
+def test_lean_engine_gives_presidios_results_with_lemmas(
+    model_engines: tuple[AnalyzerEngine, AnalyzerEngine], text: str, context: list[str] | None
+) -> None:
+    lean, original = model_engines
+    assert _results(lean, text, context) == _results(original, text, context)
 
 
 @pytest.fixture(scope="module")

@@ -203,6 +203,8 @@ class RuleRecognizer(PatternRecognizer):
         nlp_artifacts: NlpArtifacts | None,
         context: list[str] | None = None,
     ) -> list[RecognizerResult]:
+        if not raw_recognizer_results:
+            return raw_recognizer_results
         external = [w for item in context or () for w in words(item)]
         for result in raw_recognizer_results:
             meta = result.recognition_metadata or {}
