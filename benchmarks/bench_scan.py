@@ -72,24 +72,80 @@ class Child:
     returncode: int
     timed_out: bool
     stderr_tail: str
+    #: (seconds since start, PSS in MB of the process and its descendants), sampled.
+    memory_timeline: tuple[tuple[float, float], ...] = ()
+
+
+SAMPLE_EVERY_S = 2.0
+
+
+def _memory_kib(pid: int) -> int:
+    """Proportional set size (pages shared after ``fork`` split between the processes
+    sharing them, so a process tree's sum is not inflated); VmRSS where PSS is missing."""
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(path, encoding="ascii") as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return 0
+
+
+def tree_memory_mb(root: int) -> float:
+    """Current memory (PSS) of ``root`` and all its descendants (``--jobs`` workers)."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
+                    parents[int(entry.name)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(_memory_kib(pid) for pid in tree) / 1024
+
+
+def by_quarter(timeline: Sequence[tuple[float, float]], seconds: float) -> list[float]:
+    """The highest sampled process-tree memory in each quarter of a run: flat late
+    quarters show memory that stopped growing with the rows read."""
+    quarters = [0.0] * 4
+    for at, mb in timeline:
+        q = min(3, int(4 * at / max(seconds, 1e-9)))
+        quarters[q] = max(quarters[q], mb)
+    return [round(q, 1) for q in quarters]
 
 
 def run_child(cmd: Sequence[str], timeout: float | None = None) -> Child:
-    """Run ``cmd``; its own peak RSS comes from ``os.wait4`` (not other children's)."""
+    """Run ``cmd``; its own peak RSS comes from ``os.wait4`` (not other children's); the
+    memory (PSS) of it and its descendants is sampled every ``SAMPLE_EVERY_S`` seconds."""
+    timeline: list[tuple[float, float]] = []
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
         deadline = None if timeout is None else started + timeout
         timed_out = False
+        next_sample = started
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            if deadline is not None and time.perf_counter() > deadline:
+            now = time.perf_counter()
+            if deadline is not None and now > deadline:
                 proc.kill()
                 timed_out = True
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
+            if now >= next_sample:
+                timeline.append((now - started, tree_memory_mb(proc.pid)))
+                next_sample = now + SAMPLE_EVERY_S
             time.sleep(0.05)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -97,7 +153,9 @@ def run_child(cmd: Sequence[str], timeout: float | None = None) -> Child:
         tail = err.read()[-2000:].decode("utf-8", "replace")
     # ru_maxrss is in KiB on Linux.
     cpu = usage.ru_utime + usage.ru_stime
-    return Child(seconds, cpu, usage.ru_maxrss / 1024, proc.returncode, timed_out, tail)
+    return Child(
+        seconds, cpu, usage.ru_maxrss / 1024, proc.returncode, timed_out, tail, tuple(timeline)
+    )
 
 
 # -- scoring -------------------------------------------------------------------------
@@ -248,6 +306,8 @@ def piiscan_run(
         "cpu_seconds": round(child.cpu_seconds, 2),
         "cells_per_s": cells / child.seconds,
         "peak_rss_mb": round(child.peak_rss_mb, 1),
+        "peak_tree_pss_mb": round(max((mb for _, mb in child.memory_timeline), default=0.0), 1),
+        "tree_pss_by_quarter_mb": by_quarter(child.memory_timeline, child.seconds),
         **sizes,
         "predicted": predicted,
         "score": score(truth, predicted, policy),
@@ -458,6 +518,13 @@ def render(result: dict[str, Any]) -> str:
                 f"({r['distinct_values']:,} distinct) in {r['seconds']:.1f} s of analysis "
                 f"(+{r['load_seconds']:.1f} s load); the whole table would take an "
                 f"EXTRAPOLATED {r['extrapolated_table_seconds']:,.0f} s"
+            )
+        if r["run"].startswith("piiscan --full") and "error" not in r:
+            quarters = " / ".join(f"{mb:,.0f}" for mb in r["tree_pss_by_quarter_mb"])
+            lines.append(
+                f"{r['run']}: process tree (workers included) peak PSS "
+                f"{r['peak_tree_pss_mb']:,.0f} MB, highest in each quarter of the run: "
+                f"{quarters} MB"
             )
         if r["run"] == "piiscan sampling" and "error" not in r:
             lines.append(
