@@ -56,6 +56,7 @@ from piiscan.connectors.readers.parquet_reader import (
     open_parquet,
     parquet_batches,
     parquet_columns,
+    projected_columns,
 )
 from piiscan.connectors.readers.text_reader import text_lines
 from piiscan.connectors.storage import ObjectStore, is_store_url
@@ -193,8 +194,12 @@ class FileAsset(Asset):
                                  max_line_chars=cfg.max_text_bytes,
                                  max_bytes=self._max_bytes, notes=self.notes)
         if fmt == "parquet":
-            return parquet_batches(open_parquet(self.blob, self._parquet_meta),
-                                   batch_rows=cfg.batch_rows, limit=limit, notes=self.notes)
+            pf = open_parquet(self.blob, self._parquet_meta)
+            columns = None
+            if self.selection is not None and self.selection.filters_fields:
+                columns = projected_columns(pf, self._keep)
+            return parquet_batches(pf, batch_rows=cfg.batch_rows, limit=limit,
+                                   notes=self.notes, columns=columns)
         return self._other_batches(fmt)
 
     # -- documents (Excel sheets are SheetAsset; archives are expanded at listing) -------

@@ -379,3 +379,39 @@ def test_scanner_records_bad_files_and_scans_the_rest(tmp_path: Path) -> None:
     assert "not a Parquet file" in reasons["fake.parquet"]
     good = next(a for a in inventory.assets if a.asset == "good.csv")
     assert [f.name for f in good.fields] == ["name", "email"]
+
+
+def _wide_parquet(path: Path, rows: int = 20_000) -> None:
+    """Three columns of distinct, incompressible text and one struct column."""
+    table = pa.table({
+        "name": [f"name {i:08x}{i * 7919:08x}" for i in range(rows)],
+        "email": [f"user{i * 104729:012x}@example.org" for i in range(rows)],
+        "notes": [f"note {i * 15485863:016x} {i:06d}" for i in range(rows)],
+        "address": [{"city": f"c{i % 97}", "zip": f"{i * 31:09d}"} for i in range(rows)],
+    })
+    pq.write_table(table, path, compression="none")
+
+
+@pytest.mark.parametrize(("include", "exclude", "columns"), [
+    ((), (), ["name", "email", "notes", "address.city", "address.zip"]),
+    (("people.parquet.email",), (), ["email"]),
+    ((), ("*.parquet.notes", "*.parquet.name"), ["email", "address.city", "address.zip"]),
+    (("people.parquet.address.zip",), (), ["address.zip"]),
+    ((), ("*.parquet.*",), []),
+])
+def test_parquet_reads_only_selected_columns(tmp_path: Path, include: tuple[str, ...],
+                                             exclude: tuple[str, ...],
+                                             columns: list[str]) -> None:
+    """A field selection is a column projection: unselected column chunks are not read."""
+    _wide_parquet(tmp_path / "people.parquet")
+    everything = one_asset(tmp_path, full=True)
+    all_rows = sum(b.num_rows for b in everything.batches())
+    asset = one_asset(tmp_path, full=True, include=include, exclude=exclude)
+    batches = list(asset.batches())
+    assert batches[0].schema.names == columns
+    if columns:
+        assert sum(b.num_rows for b in batches) == all_rows
+    if len(columns) < 5:  # each text column is a quarter to a third of the file
+        assert asset.bytes_read < everything.bytes_read * (0.3 + 0.25 * len(columns))
+    else:
+        assert asset.bytes_read == everything.bytes_read

@@ -8,7 +8,7 @@ first, the last and evenly spaced ones) and stops inside each after its share of
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
 import pyarrow as pa
@@ -84,6 +84,12 @@ def _flat_fields(field: pa.Field, prefix: str = "") -> Iterator[tuple[str, pa.Da
 
 def parquet_columns(pf: pq.ParquetFile) -> list[ColumnInfo]:
     return [ColumnInfo(n, str(t)) for f in pf.schema_arrow for n, t in _flat_fields(f)]
+
+
+def projected_columns(pf: pq.ParquetFile, keep: Callable[[str], bool]) -> list[str]:
+    """Top-level columns with at least one kept leaf (``parent.child`` names): what a
+    field selection needs fetched; the others' column chunks are never read."""
+    return [f.name for f in pf.schema_arrow if any(keep(n) for n, _ in _flat_fields(f))]
 
 
 def flat_arrays(name: str, array: pa.Array) -> Iterator[tuple[str, pa.Array]]:
