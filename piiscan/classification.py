@@ -56,6 +56,8 @@ FREE_TEXT_MIN_CHARS = 40
 #: values as the cache holds would otherwise analyse most of them again after each clear.
 MAX_CACHE = 100_000
 CACHE_EVICT = MAX_CACHE // 10
+#: Scores are summed as integer millionths (float sums depend on the order of addition).
+SCORE_UNITS = 1_000_000
 #: Distinct verdicts shared between cached values (one dict for every plain "PERSON 0.85").
 MAX_SHARED_VERDICTS = 10_000
 SETTLE_AFTER = 100
@@ -130,7 +132,9 @@ class FieldAccumulator:
     distinct_analyzed: int = 0
     matched: Counter[str] = field(default_factory=Counter)
     matched_distinct: Counter[str] = field(default_factory=Counter)
-    score_sum: Counter[str] = field(default_factory=Counter)
+    #: Sums of scores in integer :data:`SCORE_UNITS`: exact, so the same whatever the
+    #: order of addition (a distributed scan's partial sums merge to the same total).
+    score_units: Counter[str] = field(default_factory=Counter)
     evidence: dict[str, list[str]] = field(default_factory=dict)
     findings: list[TextFinding] = field(default_factory=list)
     findings_dropped: int = 0
@@ -247,7 +251,7 @@ class FieldAccumulator:
             if not self.policy.is_personal(entity):
                 continue
             self.matched[entity] += 1
-            self.score_sum[entity] += score
+            self.score_units[entity] += score_units(score)
             bucket = self.evidence.setdefault(entity, [])
             if len(bucket) < self.examples:
                 masked = self.encoder.encode(value, entity)
@@ -297,6 +301,11 @@ def _enough(acc: FieldAccumulator, entity: str, share: float, threshold: float) 
     return share >= threshold / 4 and distinct >= threshold
 
 
+def score_units(score: float) -> int:
+    """``score`` in integer :data:`SCORE_UNITS` (what score sums add)."""
+    return round(score * SCORE_UNITS)
+
+
 def judge_field(acc: FieldAccumulator) -> FieldResult:
     """Turn an accumulator into a verdict: entities, categories, level, status."""
     n = acc.examined
@@ -310,7 +319,7 @@ def judge_field(acc: FieldAccumulator) -> FieldResult:
         if (k < 2 and n >= MIN_VALUES) or not _enough(acc, entity, share, threshold):
             continue
         low, high = wilson_interval(k, n)
-        mean_score = acc.score_sum[entity] / k
+        mean_score = acc.score_units[entity] / SCORE_UNITS / k
         value_part = min(1.0, share / VALUE_SHARE) * mean_score
         name_part = hint_score.get(entity, 0.0) * 0.6
         confidence = 1 - (1 - value_part) * (1 - name_part)

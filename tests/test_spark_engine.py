@@ -13,6 +13,7 @@ import math
 import random
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import _require
 
-from piiscan.classification import FieldAccumulator
+from piiscan.classification import SCORE_UNITS, FieldAccumulator, score_units
 from piiscan.config import Config
 from piiscan.engines.partial import FieldPartial
 from piiscan.engines.spark_tasks import fold_value
@@ -115,6 +116,7 @@ def test_fold_reaches_the_sequential_state(seed, rows, notes, parts, hints) -> N
     assert got.evidence == want.evidence
     assert got.findings == want.findings
     assert got.findings_dropped == want.findings_dropped
+    assert got.score_units == want.score_units
     assert (got.examined, got.nulls, got.distinct_analyzed) == (
         want.examined,
         want.nulls,
@@ -123,24 +125,28 @@ def test_fold_reaches_the_sequential_state(seed, rows, notes, parts, hints) -> N
 
 
 @pytest.mark.parametrize(
-    ("cells", "expected_exact"),
+    "cells",
     [
-        ([0.85] * 199, True),  # one score: any order gives the scanner's bits
-        ([0.85, 1.0, 0.6, 0.85, 0.4, 1.0, 0.55] * 20, True),  # no repeats: row order
+        [0.1, 0.2, 0.3],  # as floats, (0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)
+        [0.85] * 199,
+        [0.85, 1.0, 0.6, 0.85, 0.4, 1.0, 0.55, 0.05, 0.3] * 20,
     ],
 )
-def test_score_sums_have_the_scanners_bits(cells, expected_exact) -> None:
-    from piiscan.engines.partial import score_sum
-
-    sequential = 0.0
-    for score in cells:
-        sequential += score
+def test_score_sums_do_not_depend_on_the_order(cells: list[float]) -> None:
+    """Partials add scores in any order and multiply repeats: integer units keep the sum
+    exact, so the merged confidence is the scanner's to the last bit."""
     rng = random.Random(0)
-    entries = [(("f", row), score, 1) for row, score in enumerate(cells)]
-    rng.shuffle(entries)
-    assert (score_sum(entries) == sequential) is expected_exact
-    if len(set(cells)) == 1:  # one entry of many occurrences: still the same bits
-        assert score_sum([(("f", 0), cells[0], len(cells))]) == sequential
+    totals = set()
+    for _ in range(5):
+        shuffled = cells[:]
+        rng.shuffle(shuffled)
+        partial = FieldPartial()
+        for score, n in Counter(shuffled).items():
+            partial.add_value(n, ("f", 0), {"EMAIL_ADDRESS": score}, {}, free=False)
+        totals.add(partial.score_units["EMAIL_ADDRESS"])
+        totals.add(sum(score_units(s) for s in shuffled))
+    assert totals == {sum(score_units(s) for s in cells)}
+    assert math.isclose(totals.pop() / SCORE_UNITS, math.fsum(cells), abs_tol=1e-6 * len(cells))
 
 
 def test_partial_json_carries_no_raw_value() -> None:

@@ -4,10 +4,11 @@ The single-process scan feeds a :class:`~piiscan.classification.FieldAccumulator
 cell at a time, in row order. A distributed engine sees each distinct value once, with
 its number of occurrences and the key of its first occurrence (``(k1, k2)``: a file or
 partition, and a position in it), in no particular order. :class:`FieldPartial` keeps
-exactly what the accumulator would have kept — counts, score sums, the first masked
-evidence strings and the first free-text findings by first occurrence — so partials merge
-in any order and :meth:`FieldPartial.fill` hands the accumulator the same state the
-single-process scan reaches with ``--full``. It never holds a raw value.
+exactly what the accumulator would have kept — counts, score sums (integers, so exact in
+any order), the first masked evidence strings and the first free-text findings by first
+occurrence — so partials merge in any order and :meth:`FieldPartial.fill` hands the
+accumulator the same state the single-process scan reaches with ``--full``. It never
+holds a raw value.
 """
 
 from __future__ import annotations
@@ -18,44 +19,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from piiscan.classification import MAX_FINDINGS_PER_FIELD, FieldAccumulator
+from piiscan.classification import MAX_FINDINGS_PER_FIELD, FieldAccumulator, score_units
 from piiscan.model import TextFinding
 
 #: Where a value first occurs: (file path or zero-padded partition id, position in it).
 Key = tuple[str, int]
 
-
-#: Score entries kept per entity before equal scores are merged (their order then lost).
-MAX_SCORE_ENTRIES = 20_000
-#: Occurrences of one score added one by one; beyond, multiplied (float noise possible).
-MAX_SEQUENTIAL_ADDS = 10_000_000
-
-
-def score_sum(entries: list[tuple[Key, float, int]]) -> float:
-    """The sum the single-process scan reaches: one addition per cell, in row order.
-
-    The scanner adds a value's score once per occurrence, so the rounding of the float
-    sum depends on the order. Adding each value's score ``count`` times in first-occurrence
-    order gives the same bits whenever a type's values share one score or never repeat,
-    which keeps the inventory's rounded confidences identical at rounding boundaries.
-    """
-    total = 0.0
-    for _, score, count in sorted(entries, key=lambda e: e[0]):
-        if count > MAX_SEQUENTIAL_ADDS:
-            total += score * count
-            continue
-        for _ in range(count):
-            total += score
-    return total
-
-
-def _by_score(entries: list[tuple[Key, float, int]]) -> list[tuple[Key, float, int]]:
-    """Entries merged per score (earliest key, occurrences summed)."""
-    merged: dict[float, tuple[Key, int]] = {}
-    for key, score, count in entries:
-        first, n = merged.get(score, (key, 0))
-        merged[score] = (min(first, key), n + count)
-    return [(key, score, n) for score, (key, n) in merged.items()]
 
 
 @dataclass(frozen=True)
@@ -81,8 +50,8 @@ class FieldPartial:
     distinct_analyzed: int = 0
     matched: Counter[str] = field(default_factory=Counter)
     matched_distinct: Counter[str] = field(default_factory=Counter)
-    #: entity -> [key of a value, its score, occurrences], compacted per score when long.
-    scores: dict[str, list[tuple[Key, float, int]]] = field(default_factory=dict)
+    #: entity -> sum of its values' scores over their occurrences, in integer units.
+    score_units: Counter[str] = field(default_factory=Counter)
     #: entity -> masked evidence -> key of the first value that gave it.
     evidence: dict[str, dict[str, Key]] = field(default_factory=dict)
     #: (key of the value, index of the span in it, finding), the earliest ones kept.
@@ -110,7 +79,7 @@ class FieldPartial:
         for entity, score in entities.items():
             self.matched[entity] += count
             self.matched_distinct[entity] += 1
-            self.scores.setdefault(entity, []).append((key, score, count))
+            self.score_units[entity] += score_units(score) * count
             masked = evidence.get(entity, "")
             if masked:
                 self._evidence(entity, masked, key)
@@ -127,8 +96,7 @@ class FieldPartial:
         self.distinct_analyzed += other.distinct_analyzed
         self.matched.update(other.matched)
         self.matched_distinct.update(other.matched_distinct)
-        for entity, entries in other.scores.items():
-            self.scores.setdefault(entity, []).extend(entries)
+        self.score_units.update(other.score_units)
         for entity, bucket in other.evidence.items():
             for masked, key in bucket.items():
                 self._evidence(entity, masked, key)
@@ -144,9 +112,6 @@ class FieldPartial:
     def _prune(self, *, slack: bool) -> None:
         """Keep the earliest evidence and findings (with some slack while adding)."""
         factor = 4 if slack else 1
-        for entity, entries in self.scores.items():
-            if len(entries) > MAX_SCORE_ENTRIES:
-                self.scores[entity] = _by_score(entries)
         for entity, bucket in self.evidence.items():
             if len(bucket) > self.examples * factor:
                 kept = sorted(bucket.items(), key=lambda kv: kv[1])[: self.examples]
@@ -164,7 +129,7 @@ class FieldPartial:
         acc.distinct_analyzed = self.distinct_analyzed
         acc.matched = Counter(self.matched)
         acc.matched_distinct = Counter(self.matched_distinct)
-        acc.score_sum = Counter({e: score_sum(entries) for e, entries in self.scores.items()})
+        acc.score_units = Counter(self.score_units)
         acc.evidence = {
             entity: [m for m, _ in sorted(bucket.items(), key=lambda kv: kv[1])[: self.examples]]
             for entity, bucket in self.evidence.items()
@@ -189,7 +154,7 @@ class FieldPartial:
                 "distinct_analyzed": self.distinct_analyzed,
                 "matched": self.matched,
                 "matched_distinct": self.matched_distinct,
-                "scores": {e: [[*k, s, n] for k, s, n in v] for e, v in self.scores.items()},
+                "score_units": self.score_units,
                 "evidence": {e: [[m, *k] for m, k in b.items()] for e, b in self.evidence.items()},
                 "findings": [
                     [*key, i, f.entity, f.start, f.end, f.score, f.evidence]
@@ -211,7 +176,7 @@ class FieldPartial:
             distinct_analyzed=d["distinct_analyzed"],
             matched=Counter(d["matched"]),
             matched_distinct=Counter(d["matched_distinct"]),
-            scores={e: [((k1, k2), s, n) for k1, k2, s, n in v] for e, v in d["scores"].items()},
+            score_units=Counter(d["score_units"]),
             evidence={e: {m: (k1, k2) for m, k1, k2 in b} for e, b in d["evidence"].items()},
             findings=[
                 ((k1, k2), i, ValueFinding(entity, start, end, score, ev))
