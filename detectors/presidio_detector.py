@@ -41,6 +41,7 @@ from piiscan.detectors.presidio_speedups import (
     LeanAnalyzerEngine,
     MemoPhoneMatcher,
     MemoRegistry,
+    enable_phone_pattern_cache,
     number_region,
 )
 from piiscan.detectors.reach import Reach
@@ -238,6 +239,7 @@ def build_engines(
     ``packs`` (default: the built-in ones) adds the detector packs' recognizers.
     """
     packs = packs if packs is not None else load_packs()
+    enable_phone_pattern_cache()
     model = resolve_model(spacy_model)
     blank_model = resolve_model("blank")
     ner_engine = _PreloadedSpacyEngine(model.nlp, language)

@@ -12,7 +12,7 @@ A full scan spends most of its time in two places that repeat work across values
 * **Metadata patterns.** ``phonenumbers`` compiles its metadata's regular expressions
   on every use, through ``re``'s small cache, unless its own pattern cache is on
   (``phonenumbers.enable_pattern_cache``, bounded by the fixed metadata): it is turned
-  on when this module is imported.
+  on when piiscan builds its engines.
 * **Recognizer lookup.** :class:`MemoRegistry` remembers the recognizers of each
   requested set of entity types instead of filtering the registry on every call.
 * **Context enhancement.** Presidio's analyzer hands every recognizer its results (two
@@ -46,7 +46,13 @@ PHONE_CACHE_SIZE = 200_000
 _PLUS = ("+", "\uff0b")
 #: Any matcher serves ``_verify``'s grouping checks: they read the number, not the text.
 _GROUPING_MATCHER = PhoneNumberMatcher("", "US")
-phonenumbers.enable_pattern_cache()
+
+
+def enable_phone_pattern_cache() -> None:
+    """Keep ``phonenumbers``' compiled metadata patterns (its own, bounded cache). Called
+    when piiscan builds its engines, not on import: a process that only imports piiscan
+    (the benchmarks' vanilla Presidio) keeps the library's defaults."""
+    phonenumbers.enable_pattern_cache()
 
 
 @functools.lru_cache(maxsize=PHONE_CACHE_SIZE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -255,8 +256,11 @@ def _write(reporter: Any, inventory: Any, output: Path | None) -> None:
 
 @contextmanager
 def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
-    """An event sink: a one-line live status on stderr, and one line per error."""
+    """An event sink: a one-line live status on stderr, and one line per error; at the
+    end a summary with the scanning time (from the first source opened, so model loading
+    is not counted)."""
     state = {"assets": 0, "rows": 0, "errors": 0, "width": 0, "unchanged": 0, "resumed": 0}
+    started: list[float] = []
 
     def status(text: str) -> None:
         if show:
@@ -267,6 +271,8 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
             state["width"] = len(line)
 
     def on_event(event: Any) -> None:
+        if not started:
+            started.append(time.perf_counter())
         if event.kind == "asset":
             state["assets"] += 1
             status(f"[{state['assets']}] {event.asset}")
@@ -295,7 +301,8 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
             click.echo(
                 f"scanned {state['assets']} assets, {state['rows']} rows, {state['errors']} errors"
                 + (f" ({state['unchanged']} unchanged)" if state["unchanged"] else "")
-                + (f" ({state['resumed']} resumed)" if state["resumed"] else ""),
+                + (f" ({state['resumed']} resumed)" if state["resumed"] else "")
+                + (f" in {time.perf_counter() - started[0]:.1f} s" if started else ""),
                 err=True,
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -172,3 +173,12 @@ def test_every_command_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [name for name in cli.commands if f"piiscan {name}" not in readme]
     assert missing == []
+
+
+def test_progress_ends_with_a_summary_and_the_scanning_time(shop_db: Path) -> None:
+    code, _, err = run(
+        "scan", f"sqlite:///{shop_db}", "--format", "json", "--spacy-model", "none", "--progress"
+    )
+    assert code == 0
+    last = err.strip().splitlines()[-1].strip()
+    assert re.fullmatch(r"scanned 1 assets, 12 rows, 0 errors in \d+\.\d s", last), last

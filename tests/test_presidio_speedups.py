@@ -4,6 +4,8 @@ no result: each is compared with the original on a table of texts."""
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import phonenumbers
 import pytest
@@ -225,3 +227,14 @@ def test_ner_candidates_are_reachable_when_ner_runs(reach: Reach) -> None:
 def test_temporal_values_with_a_time_of_day_are_not_analysed(value: str, analysed: bool) -> None:
     typed = frozenset({"DATE_OF_BIRTH"})
     assert (typed_plan(value, "temporal", typed) == typed) is analysed
+
+
+def test_importing_piiscan_leaves_phonenumbers_defaults() -> None:
+    """The benchmarks' vanilla Presidio imports piiscan's helpers: importing must not
+    switch on piiscan's speed-ups (``phonenumbers``' pattern cache) for it."""
+    code = (
+        "import piiscan.detectors.presidio_detector, phonenumbers.re_util as r; "
+        "print(r._COMPILED_PATTERNS is None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -121,6 +121,12 @@ def test_score(gold, predicted, f1) -> None:
     assert got["entity"]["f1"] == pytest.approx(f1, abs=1e-4)
 
 
+def test_memory_by_quarter_keeps_each_quarters_highest_sample() -> None:
+    timeline = [(0.0, 100.0), (2.0, 300.0), (4.0, 250.0), (6.0, 400.0), (7.9, 390.0)]
+    assert bench_scan.by_quarter(timeline, 8.0) == [100.0, 300.0, 250.0, 400.0]
+    assert bench_scan.by_quarter([], 8.0) == [0.0] * 4
+
+
 @pytest.mark.ner
 def test_tiny_benchmark_end_to_end(tmp_path: Path, spacy_model: str) -> None:
     result = bench_scan.run_benchmark(
@@ -136,6 +142,11 @@ def test_tiny_benchmark_end_to_end(tmp_path: Path, spacy_model: str) -> None:
             assert 0.0 <= r["score"][view]["f1"] <= 1.0
         assert "speedup" in r
     assert runs["piiscan --full"]["cells"] == 3000
+    for name in ("piiscan --full", "piiscan sampling"):  # piiscan's own timer, no model load
+        assert 0 < runs[name]["scan_seconds"] < runs[name]["seconds"]
+    full = runs["piiscan --full"]
+    assert full["peak_tree_pss_mb"] > 50 and len(full["tree_pss_by_quarter_mb"]) == 4
+    assert max(full["tree_pss_by_quarter_mb"]) == full["peak_tree_pss_mb"]
     assert 150 <= runs["vanilla Presidio"]["cells"] <= 200
     assert runs["vanilla Presidio"]["extrapolated_table_seconds"] > 0
     assert "EXTRAPOLATED" in bench_scan.render(result)
