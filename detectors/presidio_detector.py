@@ -2,9 +2,11 @@
 
 The NLP engine is built from a pipeline resolved by :mod:`piiscan.detectors.nlp` (never
 Presidio's default provider, which downloads a model). Values are NER-processed in
-batches with ``nlp.pipe``; values without a single letter skip NER (they cannot hold a
-name or a place). A field's name is passed to Presidio as context, so recognizers whose
-context words match the column name are lifted.
+batches with ``nlp.pipe``, inside spaCy memory zones (strings and lexemes of a call's
+values are freed when it returns, so memory does not grow with the table); values
+without a single letter skip NER (they cannot hold a name or a place). A field's name is
+passed to Presidio as context, so recognizers whose context words match the column name
+are lifted.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import functools
 import logging
 import re
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 
@@ -392,6 +394,21 @@ class PresidioDetector(Detector):
         *,
         field: str | None = None,
         entities: Collection[str] | None = None,
+    ) -> list[list[Span]]:
+        # spaCy keeps every new string and lexeme it meets (each distinct name, number
+        # or word of a note) for the life of the pipeline, so memory would grow with the
+        # table; inside memory zones they are freed when the call returns. Nothing
+        # spaCy-owned outlives the call: the results are plain spans.
+        with ExitStack() as zones:
+            for engine in (self._engines.ner, self._engines.blank):
+                zones.enter_context(engine.nlp[self.config.language].memory_zone())
+            return self._analyze(texts, field, entities)
+
+    def _analyze(
+        self,
+        texts: Sequence[str],
+        field: str | None,
+        entities: Collection[str] | None,
     ) -> list[list[Span]]:
         context = context_words(field) if field else None
         hints = hints_for(field) if field else []

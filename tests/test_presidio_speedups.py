@@ -238,3 +238,19 @@ def test_importing_piiscan_leaves_phonenumbers_defaults() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_analysing_new_values_does_not_grow_spacys_string_store(spacy_model: str) -> None:
+    """Every distinct name or number would stay in spaCy's StringStore for the life of the
+    pipeline: memory growing with the table. Memory zones free them after each call."""
+    detector = PresidioDetector(Config(spacy_model=spacy_model))
+    strings = detector._engines.ner.nlp["en"].vocab.strings
+    notes = [
+        f"Spoke to Zorblat{i:05d} Quixwell on 0{i:03d}79 4960{i:03d}, ref QX{i}Z."
+        for i in range(300)
+    ]
+    detector.analyze(notes[:10], field="notes")
+    before = len(strings)
+    found = detector.analyze(notes[10:], field="notes")
+    assert len(strings) == before
+    assert any(sp.entity_type == "PHONE_NUMBER" for spans in found for sp in spans)
