@@ -166,24 +166,24 @@ class LeanAnalyzerEngine(AnalyzerEngine):
         own: dict[str, list[RecognizerResult]] = {}
         for result in raw_results:
             own.setdefault(result.recognition_metadata[key], []).append(result)
+        lift = _LiftCheck(self.context_aware_enhancer, nlp_artifacts, context)
         # As AnalyzerEngine._enhance_using_context: recognizer by recognizer, in order.
         results: list[RecognizerResult] = []
         for recognizer in recognizers:
             mine = own.get(recognizer.id, [])
-            if not _overrides_enhancement(recognizer):
-                results.extend(mine)  # the base method returns its results unchanged
-                continue
-            others = [r for r in raw_results if r.recognition_metadata[key] != recognizer.id]
-            results.extend(
-                recognizer.enhance_using_context(
+            if _overrides_enhancement(recognizer):
+                others = [r for r in raw_results if r.recognition_metadata[key] != recognizer.id]
+                mine = recognizer.enhance_using_context(
                     text=text,
                     raw_recognizer_results=mine,
                     other_raw_recognizer_results=others,
                     nlp_artifacts=nlp_artifacts,
                     context=context,
                 )
-            )
-        if not self._may_lift(results, nlp_artifacts, recognizers, context):
+            # (the base method returns its results unchanged)
+            results.extend(mine)
+            lift.add(recognizer, mine)
+        if not lift.possible:
             return results
         for result in results:
             if type(result) is RecognizerResult:
@@ -201,39 +201,41 @@ class LeanAnalyzerEngine(AnalyzerEngine):
                 if type(result) is _LeanCopyResult:
                     result.__class__ = RecognizerResult
 
-    def _may_lift(
-        self,
-        results: list[RecognizerResult],
-        nlp_artifacts: Any,
-        recognizers: list[Any],
-        context: list[str] | None,
-    ) -> bool:
-        """False only when the whole-word enhancer provably changes nothing: no result
-        of a recognizer with context words, not yet lifted, has one of its recognizer's
-        words among the text's lower-cased lemmas or the external context words (the
-        enhancer's surrounding words are a subset of the lemmas)."""
-        enhancer = self.context_aware_enhancer
-        if (
+
+
+class _LiftCheck:
+    """Whether Presidio's enhancer can change any result, fed recognizer by recognizer.
+
+    ``possible`` stays False only when the whole-word enhancer provably changes nothing:
+    no result of a recognizer with context words, not yet lifted, has one of its
+    recognizer's words among the text's lower-cased lemmas or the external context words
+    (the enhancer's surrounding words are a subset of the lemmas). Any other enhancer,
+    or no NLP artifacts, counts as possible.
+    """
+
+    def __init__(self, enhancer: Any, nlp_artifacts: Any, context: list[str] | None) -> None:
+        self.possible = (
             type(enhancer) is not LemmaContextAwareEnhancer
             or enhancer.context_matching_mode != "whole_word"
             or nlp_artifacts is None
-        ):
-            return True
-        by_id = {r.id: r for r in recognizers}
-        words: set[str] | None = None
-        for result in results:
-            meta = result.recognition_metadata or {}
-            recognizer = by_id.get(meta.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))
-            if (
-                recognizer is None
-                or not recognizer.context
-                or meta.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY)
-            ):
-                continue
-            if words is None:
-                words = {str(lemma).lower() for lemma in nlp_artifacts.lemmas or ()}
-                words.update(w.lower() for w in context or ())
-                words.add("")  # what the enhancer matches when there are no tokens
-            if any(str(w).lower() in words for w in recognizer.context):
-                return True
-        return False
+        )
+        self._artifacts = nlp_artifacts
+        self._context = context
+        self._words: set[str] | None = None
+
+    def add(self, recognizer: EntityRecognizer, results: list[RecognizerResult]) -> None:
+        if self.possible or not recognizer.context:
+            return
+        flag = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
+        if all((r.recognition_metadata or {}).get(flag) for r in results):
+            return  # none left to lift (or no results)
+        words = self._lemmas_and_context()
+        self.possible = any(str(w).lower() in words for w in recognizer.context)
+
+    def _lemmas_and_context(self) -> set[str]:
+        if self._words is None:
+            words = {str(lemma).lower() for lemma in self._artifacts.lemmas or ()}
+            words.update(w.lower() for w in self._context or ())
+            words.add("")  # what the enhancer matches when there are no tokens
+            self._words = words
+        return self._words
