@@ -10,12 +10,13 @@ A field is judged from the values actually examined together with its name:
   (``VALUE_SHARE`` alone, ``HINTED_SHARE`` with a name hint, ``TEXT_SHARE`` in free text);
 * too few examined values make the verdict ``insufficient`` rather than ``none_found``.
 
-The accumulators stream: memory is bounded by the per-field value cache and the capped
-evidence and findings lists, not by the number of rows.
+The accumulators stream: memory is bounded by the value cache (a budget an asset's
+fields share) and the capped evidence and findings lists, not by the number of rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections import Counter
@@ -51,11 +52,17 @@ TEXT_SHARE = 0.02
 COVERAGE = 0.6
 OVERLAP_MARGIN = 0.2
 FREE_TEXT_MIN_CHARS = 40
-#: Distinct values whose verdicts a field keeps (repeats are counted without analysis).
-#: When full, the oldest tenth is dropped, not all: a column with about as many distinct
+#: Distinct values whose verdicts a field keeps by default (repeats are counted without
+#: analysis; a value dropped from the cache is analysed again when it comes back). When
+#: full, the oldest tenth is dropped, not all: a column with about as many distinct
 #: values as the cache holds would otherwise analyse most of them again after each clear.
 MAX_CACHE = 100_000
-CACHE_EVICT = MAX_CACHE // 10
+#: Cached verdicts the fields of one asset share (see :func:`cache_per_field`): an entry
+#: costs ~100 bytes whatever the value's length (see :func:`cache_key`), ~250 MB at most.
+CACHE_PER_ASSET = 2_500_000
+MIN_CACHE_PER_FIELD = 10_000
+#: Longer values are cached under a 16-byte digest, not as themselves.
+CACHE_KEY_CHARS = 32
 #: Scores are summed as integer millionths (float sums depend on the order of addition).
 SCORE_UNITS = 1_000_000
 #: Distinct verdicts shared between cached values (one dict for every plain "PERSON 0.85").
@@ -74,6 +81,24 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+#: What one value counts as: entity type -> best score (shared, read-only).
+ValueVerdict = dict[str, float]
+
+
+def cache_key(value: str) -> str | bytes:
+    """What a value's verdict is cached under: the value when short, else its 128-bit
+    BLAKE2b digest (a collision is as unlikely as a guessed key), so a 10 kB cell costs
+    no more memory than a postcode and the cache does not hold long texts."""
+    if len(value) <= CACHE_KEY_CHARS:
+        return value
+    return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def cache_per_field(fields: int) -> int:
+    """Each field's share of :data:`CACHE_PER_ASSET` when an asset has ``fields`` fields."""
+    return max(MIN_CACHE_PER_FIELD, CACHE_PER_ASSET // max(1, fields))
 
 
 def looks_like_free_text(value: str) -> bool:
@@ -126,6 +151,8 @@ class FieldAccumulator:
     min_score: float
     max_values: int | None
     examples: int = 2
+    #: Distinct verdicts kept (see :data:`MAX_CACHE`).
+    max_cached: int = MAX_CACHE
     nulls: int = 0
     examined: int = 0
     free_text_values: int = 0
@@ -138,7 +165,7 @@ class FieldAccumulator:
     evidence: dict[str, list[str]] = field(default_factory=dict)
     findings: list[TextFinding] = field(default_factory=list)
     findings_dropped: int = 0
-    _cache: dict[str, dict[str, float]] = field(default_factory=dict)
+    _cache: dict[str | bytes, ValueVerdict] = field(default_factory=dict)
     _verdicts: dict[tuple[tuple[str, float], ...], dict[str, float]] = field(default_factory=dict)
 
     @property
@@ -155,9 +182,10 @@ class FieldAccumulator:
     def mostly_free_text(self) -> bool:
         return bool(self.examined) and self.free_text_values / self.examined >= 0.5
 
-    def known(self, value: str) -> bool:
-        """Whether ``value`` was analysed already (its repeats are counted from the cache)."""
-        return value in self._cache
+    def cached(self, value: str) -> ValueVerdict | None:
+        """The verdict of ``value`` when it is still cached (hold it to count the value's
+        repeats later: adding values may drop it from the cache)."""
+        return self._cache.get(cache_key(value))
 
     def budget(self) -> int | None:
         """How many more distinct values to analyse: None for no limit, 0 once settled.
@@ -192,22 +220,23 @@ class FieldAccumulator:
     def _free_text_floor(self) -> float:
         return TEXT_SHARE if self.free_text_values else VALUE_SHARE
 
-    def add(self, value: str, spans: Sequence[Span], row: int | None = None) -> None:
-        """Record one analysed distinct value (its first occurrence)."""
+    def add(self, value: str, spans: Sequence[Span], row: int | None = None) -> ValueVerdict:
+        """Record one analysed distinct value (its first occurrence); its verdict."""
         free = looks_like_free_text(value)
         entities = value_entities(value, spans, self.hinted, self.min_score, free)
         if not free:
             entities = self._resolve_overlaps(entities)
         self.distinct_analyzed += 1
-        if len(self._cache) >= MAX_CACHE:
-            for old in list(itertools.islice(self._cache, CACHE_EVICT)):
+        if len(self._cache) >= self.max_cached:
+            for old in list(itertools.islice(self._cache, max(1, self.max_cached // 10))):
                 del self._cache[old]
-        self._cache[value] = self._shared(entities)
+        entities = self._cache[cache_key(value)] = self._shared(entities)
         if free:
             self.free_text_values += 1
             self._record_findings(value, spans, row)
         self.matched_distinct.update(e for e in entities if self.policy.is_personal(e))
         self._count(value, entities)
+        return entities
 
     def _shared(self, entities: dict[str, float]) -> dict[str, float]:
         """One dict object per distinct verdict (cached values share it; read-only)."""
@@ -235,9 +264,10 @@ class FieldAccumulator:
             if e not in personal or e in self.hinted or s >= best - OVERLAP_MARGIN
         }
 
-    def add_repeat(self, value: str) -> bool:
-        """Count a value already analysed; False when it was never analysed (skipped)."""
-        entities = self._cache.get(value)
+    def add_repeat(self, value: str, verdict: ValueVerdict | None = None) -> bool:
+        """Count a value already analysed, by its ``verdict`` (from :meth:`add` or
+        :meth:`cached`) or else the cache; False when there is none (never analysed)."""
+        entities = self._cache.get(cache_key(value)) if verdict is None else verdict
         if entities is None:
             return False
         if looks_like_free_text(value):

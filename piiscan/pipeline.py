@@ -22,6 +22,8 @@ from piiscan import __version__
 from piiscan.classification import (
     TEXT_FIELD,
     FieldAccumulator,
+    ValueVerdict,
+    cache_per_field,
     judge_asset,
     judge_text,
     text_findings,
@@ -368,7 +370,7 @@ class Scanner:
             return self._scan_structured(asset, display_source)
         return self._scan_text(asset, display_source)
 
-    def _accumulator(self, name: str, data_type: str | None) -> FieldAccumulator:
+    def _accumulator(self, name: str, data_type: str | None, cached: int) -> FieldAccumulator:
         hints = tuple(h for d in self.detectors for h in d.field_hints(name))
         return FieldAccumulator(
             name=name,
@@ -379,6 +381,7 @@ class Scanner:
             min_score=self.config.min_score,
             max_values=None if self.config.full else self.config.max_values_per_field,
             examples=self.config.evidence_examples,
+            max_cached=cached,
         )
 
     def analyze(
@@ -400,8 +403,12 @@ class Scanner:
 
     def _scan_structured(self, asset: Asset, source: str) -> AssetResult:
         limit = None if self.config.full else self.config.sample_rows
+        declared = list(asset.columns())
+        # The fields share one cache budget; a column found only in a later batch gets
+        # a share as large as the others (the budget is a bound, not an exact figure).
+        cached = cache_per_field(len(declared))
         accs: dict[str, FieldAccumulator] = {
-            c.name: self._accumulator(c.name, c.data_type) for c in asset.columns()
+            c.name: self._accumulator(c.name, c.data_type, cached) for c in declared
         }
         rows = 0
 
@@ -420,7 +427,7 @@ class Scanner:
             for i, (name, type_) in enumerate(zip(schema.names, schema.types, strict=True)):
                 acc = accs.get(name)
                 if acc is None:
-                    acc = accs[name] = self._accumulator(name, str(type_))
+                    acc = accs[name] = self._accumulator(name, str(type_), cached)
                 columns.append((acc, batch.column(i)))
             if self._pool is not None and limit is None:
                 self._feed_parallel(self._pool, columns, rows)
@@ -445,10 +452,11 @@ class Scanner:
 
     def _distinct(
         self, acc: FieldAccumulator, array: pa.Array, offset: int
-    ) -> tuple[dict[str, int], list[str]]:
-        """New distinct values (with their first row) and the repeats of known ones."""
+    ) -> tuple[dict[str, int], list[tuple[str, ValueVerdict | None]]]:
+        """New distinct values (with their first row) and the repeats, each with its
+        verdict when analysed before this batch (None: a repeat of a new value)."""
         first: dict[str, int] = {}
-        repeats: list[str] = []
+        repeats: list[tuple[str, ValueVerdict | None]] = []
         cap = None if self.config.full else self.config.max_cell_chars
         for idx, raw in enumerate(array.to_pylist()):
             text = to_text(raw)
@@ -456,11 +464,27 @@ class Scanner:
                 text = text[:cap]
             if text is None:
                 acc.nulls += 1
-            elif text in first or acc.known(text):
-                repeats.append(text)
+            elif text in first:
+                repeats.append((text, None))
+            elif (verdict := acc.cached(text)) is not None:
+                repeats.append((text, verdict))
             else:
                 first[text] = offset + idx + 1
         return first, repeats
+
+    @staticmethod
+    def _count_repeats(
+        acc: FieldAccumulator,
+        repeats: list[tuple[str, ValueVerdict | None]],
+        added: dict[str, ValueVerdict],
+    ) -> None:
+        """Count the repeats once their batch's new values are ``added``, by the verdicts
+        held since :meth:`_distinct` (adding values may have dropped them from the cache).
+        A repeat of a value never analysed (sampling stopped) is not counted."""
+        for value, verdict in repeats:
+            verdict = verdict if verdict is not None else added.get(value)
+            if verdict is not None:
+                acc.add_repeat(value, verdict)
 
     def _groups(
         self, acc: FieldAccumulator, array: pa.Array, values: list[str]
@@ -482,6 +506,7 @@ class Scanner:
     def _feed_column(self, acc: FieldAccumulator, array: pa.Array, offset: int) -> None:
         """Analyse each new distinct value once, in chunks, until the verdict is settled."""
         first, repeats = self._distinct(acc, array, offset)
+        added: dict[str, ValueVerdict] = {}
         pending = list(first)
         while pending:
             budget = acc.budget()
@@ -495,9 +520,8 @@ class Scanner:
                 for i, value_spans in zip(idx, found, strict=True):
                     spans[i] = value_spans
             for value, value_spans in zip(chunk, spans, strict=True):
-                acc.add(value, value_spans, first[value])
-        for value in repeats:
-            acc.add_repeat(value)
+                added[value] = acc.add(value, value_spans, first[value])
+        self._count_repeats(acc, repeats, added)
 
     def _feed_parallel(
         self, pool: WorkerPool, columns: list[tuple[FieldAccumulator, pa.Array]], offset: int
@@ -520,10 +544,11 @@ class Scanner:
             for piece, future in tasks:
                 for i, value_spans in zip(piece, future.result(), strict=True):
                     spans[i] = value_spans
-            for value, value_spans in zip(values, spans, strict=True):
-                acc.add(value, value_spans, first[value])
-            for value in repeats:
-                acc.add_repeat(value)
+            added = {
+                value: acc.add(value, value_spans, first[value])
+                for value, value_spans in zip(values, spans, strict=True)
+            }
+            self._count_repeats(acc, repeats, added)
 
     def _scan_text(self, asset: Asset, source: str) -> AssetResult:
         limit = None if self.config.full else self.config.sample_rows

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from piiscan.classification import (
+    CACHE_KEY_CHARS,
+    CACHE_PER_ASSET,
+    MIN_CACHE_PER_FIELD,
     FieldAccumulator,
+    cache_key,
+    cache_per_field,
     judge_asset,
     value_entities,
     wilson_interval,
@@ -134,3 +139,70 @@ def test_quasi_identifiers_raise_the_asset_level() -> None:
     assert any("quasi-identifiers" in n for n in asset.notes)
     single = judge_asset("src", "t", "table", 10, True, fields[:1], [], POLICY)
     assert single.sensitivity == "medium"
+
+
+def _cached_accumulator(max_cached: int) -> FieldAccumulator:
+    return FieldAccumulator(
+        name="col",
+        data_type="str",
+        hints=(),
+        policy=POLICY,
+        encoder=EvidenceEncoder("masked"),
+        min_score=0.5,
+        max_values=None,
+        max_cached=max_cached,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "kept_as_is"),
+    [
+        ("", True),
+        ("ORD-2024-000123", True),
+        ("x" * CACHE_KEY_CHARS, True),
+        ("x" * (CACHE_KEY_CHARS + 1), False),
+        ("Customer Jane Doe called from +44 20 7946 0958 about the delivery.", False),
+        ("Müller \udc80 lone surrogate" + "y" * 40, False),
+    ],
+)
+def test_cache_key_keeps_short_values_and_digests_long_ones(value: str, kept_as_is: bool) -> None:
+    key = cache_key(value)
+    if kept_as_is:
+        assert key == value
+    else:
+        assert isinstance(key, bytes) and len(key) == 16
+        assert cache_key(value + "!") != key  # another value, another key
+
+
+def test_long_repeats_are_recognised_and_not_stored_verbatim() -> None:
+    note = "Customer Jane Doe called from +44 20 7946 0958 about the delivery."
+    acc = _cached_accumulator(100)
+    acc.add(note, [Span("PHONE_NUMBER", 30, 46, 0.9)], 1)
+    assert acc.cached(note) is not None
+    assert acc.cached(note[:-1]) is None
+    assert acc.add_repeat(note)
+    assert acc.examined == 2 and acc.matched["PHONE_NUMBER"] == 2
+    assert note not in acc._cache  # the cache holds a digest, not the text
+
+
+def test_a_full_cache_drops_its_oldest_tenth() -> None:
+    acc = _cached_accumulator(20)
+    values = [f"v{i}" for i in range(21)]
+    for value in values:
+        acc.add(value, [], None)
+    # The 21st value found the cache full: the oldest two (a tenth) made room.
+    assert [v for v in values if acc.cached(v) is not None] == values[2:]
+    assert not acc.add_repeat(values[0])  # dropped: analysed again when it returns
+
+
+@pytest.mark.parametrize(
+    ("fields", "per_field"),
+    [
+        (0, CACHE_PER_ASSET),
+        (1, CACHE_PER_ASSET),
+        (10, CACHE_PER_ASSET // 10),
+        (10_000, MIN_CACHE_PER_FIELD),
+    ],
+)
+def test_the_cache_budget_is_shared_by_an_assets_fields(fields: int, per_field: int) -> None:
+    assert cache_per_field(fields) == per_field
