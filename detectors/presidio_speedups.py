@@ -98,7 +98,15 @@ class MemoPhoneMatcher(PhoneNumberMatcher):
         return end >= len(text) or not self._is_rejected_neighbour(text[end])
 
     def _is_rejected_neighbour(self, char: str) -> bool:
-        return self._is_invalid_punctuation_symbol(char) or self._is_latin_letter(char)
+        return _rejected_neighbour(char)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rejected_neighbour(char: str) -> bool:
+    """A Latin letter, currency sign or ``%`` (the matcher's Unicode lookups, memoised)."""
+    return PhoneNumberMatcher._is_invalid_punctuation_symbol(
+        char
+    ) or PhoneNumberMatcher._is_latin_letter(char)
 
 
 @functools.lru_cache(maxsize=PHONE_CACHE_SIZE)

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from piiscan import classification, pipeline
 from piiscan.cli import cli
 from piiscan.config import Config, load_config
 from piiscan.errors import ConfigError
@@ -69,6 +70,38 @@ def test_inventory_does_not_depend_on_jobs(spacy_model: str, sources: list[str])
     assert _without_time(two) == _without_time(one)
     assert one.summary["personal_fields"] >= 5
     assert all(f.sampled == ROWS for a in one.assets for f in a.fields)
+
+
+def test_overlapping_batches_count_as_one_job_does(
+    spacy_model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --jobs the next batch is sent before the last one is counted. Small batches
+    and a cache too small for the repeats: whether a value is new (analysed, listed with
+    its row) or a repeat must still be decided as one job decides it."""
+    monkeypatch.setattr(pipeline, "FULL_BATCH_ROWS", 40)
+    monkeypatch.setattr(classification, "CACHE_PER_ASSET", 3 * 30)  # 30 a field
+    monkeypatch.setattr(classification, "MIN_CACHE_PER_FIELD", 1)
+    rows = 400  # values come back after 45, 64 and 70 rows: in flight, cached or dropped
+    table = pa.table(
+        {
+            "customer_name": [f"{FIRST[i % 8]} {LAST[i // 8 % 8]}" for i in range(rows)],
+            "notes": [
+                f"Please call {FIRST[i % 45 % 8]} {LAST[i % 45 % 5]} back about order {i % 45}, "
+                "which was delivered late."
+                for i in range(rows)
+            ],
+            "code": [f"C-{i * 13 % 70:03d}" for i in range(rows)],
+        }
+    )
+    path = tmp_path / "cycles.parquet"
+    pq.write_table(table, path)
+    config = Config(spacy_model=spacy_model, full=True, hash_key=b"k", batch_rows=20)
+    one = Scanner(config).scan([str(path)])
+    two = Scanner(dataclasses.replace(config, jobs=2)).scan([str(path)])
+    assert _without_time(two) == _without_time(one)
+    fields = {f.name: f for f in one.assets[0].fields}
+    assert all(f.sampled == rows for f in fields.values())
+    assert len(fields["notes"].findings) > 45  # values dropped from the cache came back
 
 
 def test_jobs_need_full_and_own_detectors(spacy_model: str) -> None:

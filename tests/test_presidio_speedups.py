@@ -206,6 +206,35 @@ def test_reach(
     assert got is expected
 
 
+CONTEXT_PROBES = [
+    "",
+    "ord-2024-000123",
+    "phone:2125550143",
+    "call me on 212 555 0143",
+    "iban de89 3704 0044 0532 0130 00",
+    "licence no d1234567",
+    "passport x1234567 expires",
+    "born 1984-03-02, dob",
+    "the quick brown fox",
+]
+
+
+@pytest.mark.parametrize("folded", CONTEXT_PROBES)
+def test_context_search_answers_as_a_substring_test(reach: Reach, folded: str) -> None:
+    ceilings = [c for c in reach.ceilings if c.context]
+    assert len(ceilings) > 10
+    for ceiling in reach.ceilings:
+        expected = any(word in folded for word in ceiling.context)
+        assert ceiling.has_context(folded) is expected, ceiling.name
+
+
+def test_context_search_finds_a_recognizers_own_word(reach: Reach) -> None:
+    for ceiling in (c for c in reach.ceilings if c.context):
+        word = ceiling.context[len(ceiling.context) // 2]
+        assert ceiling.has_context(f"xx {word} yy"), ceiling.name
+        assert not ceiling.has_context("\x00" * 3)
+
+
 def test_ner_candidates_are_reachable_when_ner_runs(reach: Reach) -> None:
     kwargs = {"field_lifted": frozenset(), "hinted": frozenset()}
     assert reach.can_report("Jane Doe", frozenset({"PERSON"}), ner=True, **kwargs)
