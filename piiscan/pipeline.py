@@ -13,7 +13,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -67,20 +66,6 @@ class Event:
 
 
 EventSink = Callable[[Event], None]
-
-
-@dataclass(frozen=True)
-class _SentColumn:
-    """One column of a batch whose possibly-new values are with the workers."""
-
-    acc: FieldAccumulator
-    array: pa.Array
-    texts: list[str | None]
-    offset: int
-    sent: set[str]
-    #: ``sent`` in the order the task pieces index.
-    values: list[str]
-    tasks: list[tuple[list[int], Future[list[list[Span]]]]]
 
 
 def to_text(value: Any) -> str | None:
@@ -432,38 +417,26 @@ class Scanner:
 
         # --full joins the reader's batches (progress is reported as they are read).
         batches = asset.batches() if limit is not None else regroup(asset.batches(), read)
-        pool = self._pool if limit is None else None
-        in_flight: list[_SentColumn] = []
-        try:
-            for batch in batches:
-                if limit is not None and rows >= limit:
-                    break
-                if limit is not None and rows + batch.num_rows > limit:
-                    batch = batch.slice(0, limit - rows)
-                schema = batch.schema
-                columns = []
-                for i, (name, type_) in enumerate(zip(schema.names, schema.types, strict=True)):
-                    acc = accs.get(name)
-                    if acc is None:
-                        acc = accs[name] = self._accumulator(name, str(type_), cached)
-                    columns.append((acc, batch.column(i)))
-                if pool is not None:
-                    # The workers analyse this batch while the previous one is counted.
-                    sent = self._send(pool, columns, rows, in_flight)
-                    self._receive(in_flight)
-                    in_flight = sent
-                else:
-                    for acc, array in columns:
-                        self._feed_column(acc, array, rows)
-                rows += batch.num_rows
-                if limit is not None:
-                    read(batch.num_rows)
-            self._receive(in_flight)
-            in_flight = []
-        finally:
-            for column in in_flight:  # the scan of this asset failed: drop queued work
-                for _, future in column.tasks:
-                    future.cancel()
+        for batch in batches:
+            if limit is not None and rows >= limit:
+                break
+            if limit is not None and rows + batch.num_rows > limit:
+                batch = batch.slice(0, limit - rows)
+            schema = batch.schema
+            columns = []
+            for i, (name, type_) in enumerate(zip(schema.names, schema.types, strict=True)):
+                acc = accs.get(name)
+                if acc is None:
+                    acc = accs[name] = self._accumulator(name, str(type_), cached)
+                columns.append((acc, batch.column(i)))
+            if self._pool is not None and limit is None:
+                self._feed_parallel(self._pool, columns, rows)
+            else:
+                for acc, array in columns:
+                    self._feed_column(acc, array, rows)
+            rows += batch.num_rows
+            if limit is not None:
+                read(batch.num_rows)
         fields = [acc.result() for acc in accs.values()]
         notes = [
             f"field {a.name}: {a.findings_dropped} further findings not listed"
@@ -477,28 +450,21 @@ class Scanner:
             source, asset.name, asset.kind, rows, True, fields, [], self.policy, notes
         )
 
-    def _texts(self, acc: FieldAccumulator, array: pa.Array) -> list[str | None]:
-        """The column's cells as text (None: null, counted here), cut to the cell cap
-        when sampling."""
-        texts = [to_text(raw) for raw in array.to_pylist()]
-        if not self.config.full:
-            cap = self.config.max_cell_chars
-            texts = [None if t is None else t[:cap] for t in texts]
-        acc.nulls += texts.count(None)
-        return texts
-
-    @staticmethod
     def _distinct(
-        acc: FieldAccumulator, texts: list[str | None], offset: int
+        self, acc: FieldAccumulator, array: pa.Array, offset: int
     ) -> tuple[dict[str, int], list[tuple[str, ValueVerdict | None]]]:
         """New distinct values (with their first row) and the repeats, each with its
         verdict when analysed before this batch (None: a repeat of a new value)."""
         first: dict[str, int] = {}
         repeats: list[tuple[str, ValueVerdict | None]] = []
-        for idx, text in enumerate(texts):
+        cap = None if self.config.full else self.config.max_cell_chars
+        for idx, raw in enumerate(array.to_pylist()):
+            text = to_text(raw)
+            if text is not None and cap is not None:
+                text = text[:cap]
             if text is None:
-                continue
-            if text in first:
+                acc.nulls += 1
+            elif text in first:
                 repeats.append((text, None))
             elif (verdict := acc.cached(text)) is not None:
                 repeats.append((text, verdict))
@@ -539,7 +505,7 @@ class Scanner:
 
     def _feed_column(self, acc: FieldAccumulator, array: pa.Array, offset: int) -> None:
         """Analyse each new distinct value once, in chunks, until the verdict is settled."""
-        first, repeats = self._distinct(acc, self._texts(acc, array), offset)
+        first, repeats = self._distinct(acc, array, offset)
         added: dict[str, ValueVerdict] = {}
         pending = list(first)
         while pending:
@@ -557,52 +523,30 @@ class Scanner:
                 added[value] = acc.add(value, value_spans, first[value])
         self._count_repeats(acc, repeats, added)
 
-    def _send(
-        self,
-        pool: WorkerPool,
-        columns: list[tuple[FieldAccumulator, pa.Array]],
-        offset: int,
-        in_flight: list[_SentColumn],
-    ) -> list[_SentColumn]:
-        """``--full`` with ``--jobs``: send the workers each column's values that may be
-        new, in pieces: those neither cached nor sent with the batch still in flight."""
-        flying = {c.acc.name: c.sent for c in in_flight}
-        sent_columns = []
+    def _feed_parallel(
+        self, pool: WorkerPool, columns: list[tuple[FieldAccumulator, pa.Array]], offset: int
+    ) -> None:
+        """``--full`` with ``--jobs``: every column's distinct values go to the workers in
+        pieces; results are accumulated column by column in the order of
+        :meth:`_feed_column`, so the inventory is the same as with one job."""
+        pending = []
         for acc, array in columns:
-            texts = self._texts(acc, array)
-            before = flying.get(acc.name, frozenset())
-            sent = [
-                t
-                for t in dict.fromkeys(texts)
-                if t is not None and t not in before and acc.cached(t) is None
-            ]
+            first, repeats = self._distinct(acc, array, offset)
+            values = list(first)
             tasks = [
-                (piece, pool.submit([sent[i] for i in piece], acc.name, wanted))
-                for wanted, idx in self._groups(acc, array, sent)
+                (piece, pool.submit([values[i] for i in piece], acc.name, wanted))
+                for wanted, idx in self._groups(acc, array, values)
                 for piece in split(idx, pool.jobs)
             ]
-            sent_columns.append(_SentColumn(acc, array, texts, offset, set(sent), sent, tasks))
-        return sent_columns
-
-    def _receive(self, columns: list[_SentColumn]) -> None:
-        """Count a sent batch, column by column, as :meth:`_feed_column` would have: its
-        cells are sorted into new values and repeats against the cache as it is now, after
-        the previous batch, so the inventory is the same as with one job. A value the
-        previous batch pushed out of the cache is new again and analysed here (rare)."""
-        for column in columns:
-            acc = column.acc
-            spans: dict[str, list[Span]] = {}
-            for piece, future in column.tasks:
+            pending.append((acc, values, first, repeats, tasks))
+        for acc, values, first, repeats, tasks in pending:
+            spans: list[list[Span]] = [[] for _ in values]
+            for piece, future in tasks:
                 for i, value_spans in zip(piece, future.result(), strict=True):
-                    spans[column.values[i]] = value_spans
-            first, repeats = self._distinct(acc, column.texts, column.offset)
-            unsent = [v for v in first if v not in column.sent]
-            for wanted, idx in self._groups(acc, column.array, unsent):
-                found = self.analyze([unsent[i] for i in idx], acc.name, wanted)
-                for i, value_spans in zip(idx, found, strict=True):
-                    spans[unsent[i]] = value_spans
+                    spans[i] = value_spans
             added = {
-                value: acc.add(value, spans.get(value, []), row) for value, row in first.items()
+                value: acc.add(value, value_spans, first[value])
+                for value, value_spans in zip(values, spans, strict=True)
             }
             self._count_repeats(acc, repeats, added)
 

@@ -72,12 +72,11 @@ def test_inventory_does_not_depend_on_jobs(spacy_model: str, sources: list[str])
     assert all(f.sampled == ROWS for a in one.assets for f in a.fields)
 
 
-def test_overlapping_batches_count_as_one_job_does(
+def test_small_batches_and_cache_count_as_one_job_does(
     spacy_model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With --jobs the next batch is sent before the last one is counted. Small batches
-    and a cache too small for the repeats: whether a value is new (analysed, listed with
-    its row) or a repeat must still be decided as one job decides it."""
+    """Many batches and a cache too small for the repeats: whether a value is new
+    (analysed, listed with its row) or a repeat is decided as one job decides it."""
     monkeypatch.setattr(pipeline, "FULL_BATCH_ROWS", 40)
     monkeypatch.setattr(classification, "CACHE_PER_ASSET", 3 * 30)  # 30 a field
     monkeypatch.setattr(classification, "MIN_CACHE_PER_FIELD", 1)

@@ -5,7 +5,7 @@ cell is counted."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,13 +32,7 @@ class CountingDetector(Detector):
         super().__init__(config)
         self.calls: Counter[tuple[str | None, str]] = Counter()
 
-    def analyze(
-        self,
-        texts: Sequence[str],
-        *,
-        field: str | None = None,
-        entities: Collection[str] | None = None,
-    ) -> list[list[Span]]:
+    def analyze(self, texts: Sequence[str], *, field: str | None = None) -> list[list[Span]]:
         self.calls.update((field, t) for t in texts)
         return [[] for _ in texts]
 
