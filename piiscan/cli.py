@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from piiscan import __version__
+from piiscan.commands import options as opt
 from piiscan.errors import PiiscanError
 from piiscan.policy import LEVELS, level_rank
 
@@ -53,31 +54,10 @@ def cli(verbose: int, quiet: bool) -> None:
 
 def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option(
-            "--format",
-            "-f",
-            "fmt",
-            default="table",
-            show_default=True,
-            help="Reporter to render the inventory (see `piiscan plugins`).",
-        ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the report to this file instead of stdout.",
-        ),
-        click.option(
-            "--sample-rows",
-            type=click.IntRange(min=1),
-            help="Rows (or text lines) read per table/file [default: 2000].",
-        ),
-        click.option(
-            "--full",
-            is_flag=True,
-            default=None,
-            help="Read every row and analyse every distinct value.",
-        ),
+        opt.FORMAT,
+        opt.OUTPUT,
+        opt.SAMPLE_ROWS,
+        opt.FULL,
         click.option(
             "--jobs",
             "-j",
@@ -95,32 +75,11 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             help="Glob on schema.table.column / path.column to skip (repeatable).",
         ),
-        click.option(
-            "--spacy-model",
-            help="spaCy pipeline name or path; 'none' for rule-only [env: PIISCAN_SPACY_MODEL].",
-        ),
-        click.option(
-            "--policy",
-            "policy_path",
-            type=click.Path(dir_okay=False),
-            help="Policy YAML extending/overriding the default [env: PIISCAN_POLICY].",
-        ),
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(dir_okay=False),
-            help="TOML config file [default: ./piiscan.toml if present].",
-        ),
-        click.option(
-            "--evidence",
-            type=click.Choice(["masked", "hash", "none"]),
-            help="How evidence is shown: masked values, keyed hashes or nothing.",
-        ),
-        click.option(
-            "--fail-on",
-            type=click.Choice(LEVELS),
-            help="Exit 1 when an asset is at or above this sensitivity level.",
-        ),
+        opt.spacy_model("; 'none' for rule-only"),
+        opt.POLICY,
+        opt.CONFIG,
+        opt.EVIDENCE,
+        opt.fail_on("an asset"),
         click.option(
             "--progress/--no-progress",
             default=None,
@@ -137,14 +96,7 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="SQLite state file: a killed scan resumes where it stopped, and rescans "
             "carry unchanged objects over [env: PIISCAN_STATE].",
         ),
-        click.option(
-            "--detector-pack",
-            "detector_packs",
-            multiple=True,
-            type=click.Path(exists=True),
-            help="Detector pack: a Presidio-format YAML file or a folder of them (repeatable) "
-            "[env: PIISCAN_DETECTOR_PACKS].",
-        ),
+        opt.DETECTOR_PACK,
         click.option(
             "--no-default-allow-list",
             "default_allow_list",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from piiscan.commands import options as opt
 from piiscan.errors import UsageError
-from piiscan.policy import LEVELS
 
 
 def _conf(values: tuple[str, ...]) -> dict[str, str]:
@@ -39,63 +39,16 @@ def _conf(values: tuple[str, ...]) -> dict[str, str]:
     help="Spark setting for the session (repeatable).",
 )
 @click.option("--name", help="Asset name in the inventory [default: the file or folder name].")
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    default="table",
-    show_default=True,
-    help="Reporter to render the inventory (see `piiscan plugins`).",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of stdout.",
-)
-@click.option(
-    "--full",
-    is_flag=True,
-    default=None,
-    help="Read every row and analyse every distinct value (same inventory as "
-    "`piiscan scan --full`).",
-)
-@click.option(
-    "--sample-rows", type=click.IntRange(min=1), help="Rows read without --full [default: 2000]."
-)
-@click.option(
-    "--spacy-model",
-    help="spaCy pipeline name or path, as the executors see it [env: PIISCAN_SPACY_MODEL].",
-)
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False),
-    help="Policy YAML extending/overriding the default [env: PIISCAN_POLICY].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="TOML config file [default: ./piiscan.toml if present].",
-)
-@click.option(
-    "--evidence",
-    type=click.Choice(["masked", "hash", "none"]),
-    help="How evidence is shown: masked values, keyed hashes or nothing.",
-)
-@click.option(
-    "--detector-pack",
-    "detector_packs",
-    multiple=True,
-    type=click.Path(exists=True),
-    help="Detector pack YAML file or folder (repeatable) [env: PIISCAN_DETECTOR_PACKS].",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(LEVELS),
-    help="Exit 1 when the table is at or above this sensitivity level.",
-)
+@opt.FORMAT
+@opt.OUTPUT
+@opt.FULL
+@opt.SAMPLE_ROWS
+@opt.spacy_model(", as the executors see it")
+@opt.POLICY
+@opt.CONFIG
+@opt.EVIDENCE
+@opt.DETECTOR_PACK
+@opt.fail_on("the table")
 def spark_scan(
     source: str,
     master: str | None,
