@@ -60,6 +60,13 @@ class _Dictionary:
     entries: tuple[_Entry, ...]
     context: dict[str, tuple[str, ...]]
     counter: dict[str, frozenset[str]]
+    #: Folded first word of a name -> the positions in ``entries`` of the names it starts.
+    by_first: dict[str, tuple[int, ...]]
+
+    def candidates(self, tokens: Sequence[frozenset[str]]) -> list[_Entry]:
+        """The entries whose first word is one of ``tokens``, in dictionary order."""
+        found = {k for token in tokens for v in token for k in self.by_first.get(v, ())}
+        return [self.entries[k] for k in sorted(found)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,7 +95,12 @@ def dictionary() -> _Dictionary:
         e: frozenset(v for w in words for v in _variants(str(w)))
         for e, words in (data.get("counter_hints") or {}).items()
     }
-    return _Dictionary(tuple(entries), context, counter)
+    by_first: dict[str, list[int]] = {}
+    for k, entry in enumerate(entries):
+        for variant in entry.phrase[0]:
+            by_first.setdefault(variant, []).append(k)
+    index = {v: tuple(ks) for v, ks in by_first.items()}
+    return _Dictionary(tuple(entries), context, counter, index)
 
 
 def _find(phrase: tuple[frozenset[str], ...], tokens: Sequence[frozenset[str]]) -> list[int]:
@@ -116,7 +128,7 @@ def _matches(name: str) -> tuple[tuple[Hint, ...], frozenset[str]]:
     tokens.extend(_token_variants(components[-1]))
     best: dict[str, Hint] = {}
     blocked: set[str] = set()
-    for entry in dictionary().entries:
+    for entry in dictionary().candidates(tokens):
         for start in _find(entry.phrase, tokens):
             if entry.blocked(tokens, start):
                 blocked.add(entry.label)

@@ -34,10 +34,10 @@ from piiscan.classification import looks_like_free_text
 from piiscan.config import Config
 from piiscan.detectors.allow_list import AllowList
 from piiscan.detectors.column_names import context_words, hints_for
-from piiscan.detectors.names import is_name_shaped, person_name_score
+from piiscan.detectors.names import is_name_shaped, lexicon, person_name_score
 from piiscan.detectors.nlp import ResolvedModel, resolve_model
 from piiscan.detectors.packs import Packs, load_packs, packs_note, warn_unknown_entities
-from piiscan.detectors.places import place_score
+from piiscan.detectors.places import gazetteer, place_score
 from piiscan.detectors.postprocess import clean, recognizer_of
 from piiscan.detectors.presidio_speedups import (
     LeanAnalyzerEngine,
@@ -178,6 +178,10 @@ def _generic_recognizers(language: str, has_ner: bool) -> list[EntityRecognizer]
     return recognizers
 
 
+#: A recognizer's folded context words (two letters or more) and the types it reports.
+RecognizerContext = tuple[frozenset[str], frozenset[str]]
+
+
 @dataclass(frozen=True)
 class _Engines:
     analyzer: AnalyzerEngine
@@ -189,6 +193,8 @@ class _Engines:
     prefilter: Prefilter
     #: Pipes disabled to tokenize and lemmatize without NER (``ner`` and what only feeds it).
     ner_pipes: tuple[str, ...]
+    #: The recognizers' context words, folded (see :func:`context_entities_of`).
+    contexts: tuple[RecognizerContext, ...]
 
 
 def _ner_pipes(nlp: Language) -> tuple[str, ...]:
@@ -202,15 +208,32 @@ def _ner_pipes(nlp: Language) -> tuple[str, ...]:
     return tuple(sorted(ner | feeders))
 
 
-def _context_entities(
-    tokens: Sequence[str], recognizers: Sequence[EntityRecognizer]
-) -> frozenset[str]:
-    folded = {fold(w) for t in tokens for w in t.split()}
-    out: set[str] = set()
+def recognizer_contexts(recognizers: Sequence[EntityRecognizer]) -> tuple[RecognizerContext, ...]:
+    """What :func:`context_entities_of` compares a field's words with, folded once."""
+    out = []
     for recognizer in recognizers:
         words = {fold(w) for c in recognizer.context or () for w in str(c).split()}
-        if any(w in t or (len(t) >= 3 and t in w) for w in words if len(w) >= 2 for t in folded):
-            out.update(recognizer.supported_entities)
+        out.append(
+            (
+                frozenset(w for w in words if len(w) >= 2),
+                frozenset(recognizer.supported_entities),
+            )
+        )
+    return tuple(out)
+
+
+def context_entities_of(
+    tokens: Sequence[str], contexts: Sequence[RecognizerContext]
+) -> frozenset[str]:
+    """The types of the recognizers one of whose context words is in a token of
+    ``tokens``, or holds one of three letters or more."""
+    folded = {fold(w) for t in tokens for w in t.split()}
+    out: set[str] = set()
+    for words, entities in contexts:
+        if entities <= out:
+            continue
+        if any(w in t or (len(t) >= 3 and t in w) for w in words for t in folded):
+            out.update(entities)
     return frozenset(out)
 
 
@@ -268,6 +291,7 @@ def build_engines(
         packs,
         Prefilter(registry.recognizers),
         _ner_pipes(model.nlp),
+        recognizer_contexts(registry.recognizers),
     )
 
 
@@ -281,6 +305,10 @@ class PresidioDetector(Detector):
         super().__init__(config)
         packs = load_packs(config.detector_packs)
         self._engines = build_engines(config.spacy_model, config.language, packs)
+        # The name lexicon and the place gazetteer are loaded with the model, not by the
+        # first value that needs them.
+        lexicon()
+        gazetteer()
         self._allow = AllowList(packs.allow_rules(default=config.default_allow_list))
         #: Ask Presidio only for the types a value can reach (see :mod:`piiscan.prefilter`).
         self.use_prefilter = True
@@ -476,9 +504,8 @@ class PresidioDetector(Detector):
         """
         found = self._context_cache.get(field)
         if found is None:
-            recognizers = self._engines.analyzer.registry.recognizers
-            found = self._context_cache[field] = _context_entities(
-                context_words(field), recognizers
+            found = self._context_cache[field] = context_entities_of(
+                context_words(field), self._engines.contexts
             )
         return found
 

@@ -37,7 +37,12 @@ from presidio_analyzer import PatternRecognizer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from piiscan.classification import HINTED_MIN_SCORE, HINTED_MIN_SCORE_BY_TYPE
-from piiscan.detectors.recognizers.base import CONTEXT_BOOST, RuleRecognizer, fold
+from piiscan.detectors.recognizers.base import (
+    CONTEXT_BOOST,
+    RuleRecognizer,
+    fold,
+    shared_compile,
+)
 from piiscan.prefilter import NER_RECOGNIZER, pattern_based
 
 #: Presidio's LemmaContextAwareEnhancer defaults (piiscan builds it with these).
@@ -143,10 +148,12 @@ def ceiling_for(recognizer: object) -> Ceiling:
     owner = next(k for k in cls.__mro__ if "enhance_using_context" in vars(k))
     if owner is not RuleRecognizer and not owner.__module__.startswith("presidio_analyzer"):
         return Ceiling(name, entities)  # a context lift of its own: unknown
-    flags = getattr(recognizer, "global_regex_flags", None) or 0
+    # The flags Presidio compiles a recognizer's patterns with (and the same compiled
+    # patterns: see shared_compile).
+    flags = getattr(recognizer, "global_regex_flags", None)
     try:
         patterns = tuple(
-            (regex.compile(p.regex, flags), float(p.score))
+            (shared_compile(p, flags), float(p.score))
             for p in recognizer.patterns  # type: ignore[attr-defined]
         )
     except regex.error:

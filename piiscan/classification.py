@@ -67,7 +67,11 @@ CACHE_KEY_CHARS = 32
 SCORE_UNITS = 1_000_000
 #: Distinct verdicts shared between cached values (one dict for every plain "PERSON 0.85").
 MAX_SHARED_VERDICTS = 10_000
-SETTLE_AFTER = 100
+#: Sampling: distinct values a column reads before its verdict may be settled.
+SETTLE_AFTER = 50
+#: The same for a column with free text: its rarer types are listed at a 2% share, which
+#: 50 values cannot tell from nothing.
+TEXT_SETTLE_AFTER = 100
 MAX_FINDINGS_PER_FIELD = 200
 TEXT_FIELD = "(text)"
 
@@ -202,9 +206,10 @@ class FieldAccumulator:
 
     def settled(self) -> bool:
         n = self.examined
-        if self.distinct_analyzed < SETTLE_AFTER or n == 0:
+        least = TEXT_SETTLE_AFTER if self.free_text_values else SETTLE_AFTER
+        if self.distinct_analyzed < least or n == 0:
             return False
-        if self.free_text_values >= SETTLE_AFTER:
+        if self.free_text_values >= TEXT_SETTLE_AFTER:
             return True  # free text: occurrences are listed, not a share; enough read
         thresholds = [_share_threshold(self, e) for e in self.matched] or [
             min(VALUE_SHARE, HINTED_SHARE, self._free_text_floor())

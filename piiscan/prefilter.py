@@ -45,6 +45,10 @@ _PY_DIGIT = regex.compile(r"\d")
 PY_BATCH = 256
 PY_TIMEOUT_S = 1.0
 RE2_SET_MEMORY = 64 << 20
+#: Gates per RE2 set. One DFA over all ~60 gates has more states than any cache holds:
+#: it is rebuilt as new values arrive (~150 us a value on the benchmark's cells, after
+#: warm-up too); sets of 8 keep their DFAs small (~15 us a value for all the sets).
+RE2_SET_GATES = 8
 _DIGIT = r"[0-9]"
 _HEX = frozenset("0123456789abcdefABCDEF")
 _UNICODE_ESCAPE = regex.compile(r"(?<!\\)\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))")
@@ -300,26 +304,30 @@ def _python_gate(patterns: Sequence[str], flags: int) -> tuple[regex.Pattern[str
     return tuple(regex.compile(p, flags) for p in patterns)
 
 
-def _re2_set(gates: Sequence[Gate]) -> tuple[re2.Set | None, dict[int, int]]:
-    """The gates' RE2 supersets compiled once into one set (one pass a value), and which
-    gate each set entry is. Gates whose pattern the set refuses are tested in Python."""
-    options = re2.Options()
-    # RE2's default 8 MB leaves the DFA of ~60 joined patterns too small: it falls back
-    # to the NFA, ~200x slower. The DFA cache grows lazily up to this budget.
-    options.max_mem = RE2_SET_MEMORY
-    matcher = re2.Set.SearchSet(options)
-    entries: dict[int, int] = {}
-    for k, gate in enumerate(gates):
-        if gate.re2 is None:
-            continue
-        try:
-            entries[matcher.Add(gate.re2)] = k
-        except re2.error:
-            continue
-    if not entries:
-        return None, {}
-    matcher.Compile()
-    return matcher, entries
+def _re2_sets(gates: Sequence[Gate]) -> list[tuple[re2.Set, dict[int, int]]]:
+    """The gates' RE2 supersets compiled once into sets of ``RE2_SET_GATES`` (one pass a
+    set per value), each with which gate each of its entries is. Gates whose pattern a
+    set refuses are tested in Python."""
+    patterns = [(k, gate.re2) for k, gate in enumerate(gates) if gate.re2 is not None]
+    count = -(-len(patterns) // RE2_SET_GATES)  # ceiling
+    sets = []
+    for part in range(count):
+        options = re2.Options()
+        # RE2's default 8 MB can leave a set's DFA too small: it falls back to the NFA,
+        # ~200x slower. The DFA cache grows lazily up to this budget.
+        options.max_mem = RE2_SET_MEMORY
+        matcher = re2.Set.SearchSet(options)
+        entries: dict[int, int] = {}
+        # Round robin: the long patterns (job titles, URLs, streets) are spread out.
+        for k, pattern in patterns[part::count]:
+            try:
+                entries[matcher.Add(pattern)] = k
+            except re2.error:
+                continue
+        if entries:
+            matcher.Compile()
+            sets.append((matcher, entries))
+    return sets
 
 
 class Prefilter:
@@ -327,7 +335,7 @@ class Prefilter:
 
     Batches of ``PY_BATCH`` values or more are gated with ``pyarrow.compute`` (RE2
     supersets, ASCII values, column at a time); smaller ones value by value with the same
-    supersets compiled once into an RE2 set (pyarrow compiles its patterns on every call,
+    supersets compiled once into RE2 sets (pyarrow compiles its patterns on every call,
     ~50 ms), and other values with the recognizers' own patterns.
     """
 
@@ -336,18 +344,22 @@ class Prefilter:
         self.always = frozenset(e for g in self.gates if g.always for e in g.entities)
         self.every = frozenset(e for g in self.gates for e in g.entities)
         self._checked = [g for g in self.gates if not g.always]
-        self._set, self._set_entries = _re2_set(self._checked)
-        in_set = set(self._set_entries.values())
+        self._sets = _re2_sets(self._checked)
+        in_set = {k for _, entries in self._sets for k in entries.values()}
         self._outside_set = [g for k, g in enumerate(self._checked) if k not in in_set]
         unknown = [g.name for g in self.gates if g.always]
         if unknown:
             log.debug("prefilter: no gate for %s", ", ".join(unknown))
 
     def _one(self, text: str) -> frozenset[str]:
-        if self._set is not None and text.isascii() and not _PY_UNSAFE_ASCII.search(text):
-            hits = self._set.Match(text) or ()
+        if self._sets and text.isascii() and not _PY_UNSAFE_ASCII.search(text):
+            checked = self._checked
             return self.always.union(
-                *(self._checked[self._set_entries[i]].entities for i in hits),
+                *(
+                    checked[entries[i]].entities
+                    for matcher, entries in self._sets
+                    for i in matcher.Match(text) or ()
+                ),
                 *(g.entities for g in self._outside_set if g.entities and g.passes(text)),
             )
         return self.always.union(

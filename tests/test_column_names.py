@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from piiscan.config import Config
+from piiscan.detectors import column_names
 from piiscan.detectors.column_names import (
     ColumnNameDetector,
     context_words,
@@ -211,6 +212,28 @@ def test_canonical_context_words_lift_our_recognizers() -> None:
         entity = recognizer.supported_entities[0]
         words = {fold(w) for w in canonical[entity]}
         assert words & {fold(c) for c in recognizer.context}, entity
+
+
+def test_first_word_index_finds_what_a_scan_of_every_entry_finds() -> None:
+    """``_Dictionary.candidates`` (entries by folded first word) leaves out only entries
+    that cannot match: same hints and blocked labels as trying every entry."""
+    entries = dictionary().entries
+    labels = [e.label for e in entries]
+    names = [lab.replace(" ", "_") for lab in labels]
+    names += [f"{a}.{b}_{c}" for a, b, c in zip(labels, labels[7:], labels[13:], strict=False)]
+    names += ["Straße", "Geburtsdatum", "customer.address.city", "order_state", "e_mail"]
+    indexed = {name: column_names._matches(name) for name in names}
+    column_names._matches.cache_clear()
+    everything = dictionary().candidates(
+        [frozenset(v for e in entries for v in e.phrase[0])]
+    )
+    assert len(everything) == len(entries)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(column_names._Dictionary, "candidates", lambda self, tokens: everything)
+        scanned = {name: column_names._matches(name) for name in names}
+        column_names._matches.cache_clear()
+    assert sum(bool(hints) for hints, _ in indexed.values()) > len(names) // 2
+    assert indexed == scanned
 
 
 def test_dictionary_weights_are_probabilities() -> None:

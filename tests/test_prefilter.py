@@ -178,7 +178,7 @@ def test_prefilter_is_sound_over_the_test_tables(
 
 
 def test_re2_gates_admit_what_the_recognizers_patterns_match(detector: PresidioDetector) -> None:
-    """Both RE2 paths (pyarrow over a large batch, the compiled RE2 set value by value)
+    """Both RE2 paths (pyarrow over a large batch, the compiled RE2 sets value by value)
     must admit at least what the recognizers' own patterns match, on every test value."""
     pf: Prefilter = detector._prefilter
     texts = [text for _, text in _cases()]
@@ -189,6 +189,19 @@ def test_re2_gates_admit_what_the_recognizers_patterns_match(detector: PresidioD
         (one,) = pf.candidates([text])
         assert wide is None or exact <= wide, (text, exact - wide)
         assert exact <= one, (text, exact - one)
+
+
+def test_re2_gates_are_split_into_small_sets(detector: PresidioDetector) -> None:
+    """Every RE2 gate is in exactly one set of at most ``RE2_SET_GATES`` (one DFA over
+    all of them is rebuilt for every new value); only refused patterns stay outside."""
+    pf: Prefilter = detector._prefilter
+    in_sets = [k for _, entries in pf._sets for k in entries.values()]
+    with_re2 = [k for k, g in enumerate(pf._checked) if g.re2 is not None]
+    assert len(pf._sets) > 1
+    assert all(len(entries) <= prefilter.RE2_SET_GATES for _, entries in pf._sets)
+    assert sorted(in_sets) == sorted(set(in_sets))
+    assert len(in_sets) >= len(with_re2) - len(pf._outside_set)
+    assert set(in_sets) <= set(with_re2)
 
 
 def test_code_cells_without_ner_lose_only_ner_readings(detector: PresidioDetector) -> None:

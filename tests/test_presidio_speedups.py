@@ -16,6 +16,7 @@ from presidio_analyzer.nlp_engine import NlpEngine
 from recognizer_engine import BlankSpacyEngine
 
 from piiscan.config import Config
+from piiscan.detectors.postprocess import lift_formatted_phones
 from piiscan.detectors.presidio_detector import (
     ENTITY_ALIASES,
     DigitGuardedPhoneRecognizer,
@@ -23,7 +24,7 @@ from piiscan.detectors.presidio_detector import (
     build_engines,
 )
 from piiscan.detectors.presidio_speedups import LeanAnalyzerEngine, MemoPhoneMatcher
-from piiscan.detectors.reach import Reach
+from piiscan.detectors.reach import _PHONE_FORMATTED, Reach
 from piiscan.detectors.recognizers import custom_recognizers
 from piiscan.pipeline import typed_plan
 from piiscan.policy import load_policy
@@ -82,6 +83,47 @@ def test_phone_recognizer_matches_presidios(text: str) -> None:
     got = [(r.start, r.end, r.score) for r in ours.analyze(text, ["PHONE_NUMBER"])]
     want = [(r.start, r.end, r.score) for r in theirs.analyze(text, ["PHONE_NUMBER"])]
     assert sorted(got) == sorted(want)
+
+
+def _formatted_numbers() -> list[str]:
+    """Each region's example numbers in every format, alone and in a sentence."""
+    fmt = phonenumbers.PhoneNumberFormat
+    formats = [fmt.NATIONAL, fmt.INTERNATIONAL, fmt.E164, fmt.RFC3966]
+    out = []
+    for region in REGIONS:
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            for style in formats:
+                written = phonenumbers.format_number(number, style)
+                out += [written, f"call {written} after 5pm", written.replace(" ", "")]
+    return out
+
+
+@pytest.mark.parametrize("text", PHONE_TEXTS + _formatted_numbers())
+def test_reach_phone_shape_admits_every_phone_the_lift_raises(text: str) -> None:
+    """``reach._PHONE_FORMATTED`` (checked before Presidio runs) must match wherever
+    ``lift_formatted_phones`` (run on Presidio's results) raises a phone's score: the
+    two rules must change together."""
+    results = DigitGuardedPhoneRecognizer(supported_regions=REGIONS).analyze(
+        text, ["PHONE_NUMBER"]
+    )
+    before = [r.score for r in results]
+    lift_formatted_phones(text, results)
+    lifted = [r for r, score in zip(results, before, strict=True) if r.score > score]
+    if lifted:
+        assert _PHONE_FORMATTED.search(text), (text, [text[r.start : r.end] for r in lifted])
+
+
+def test_formatted_number_table_exercises_the_lift() -> None:
+    lifted = 0
+    for text in _formatted_numbers():
+        results = DigitGuardedPhoneRecognizer(supported_regions=REGIONS).analyze(
+            text, ["PHONE_NUMBER"]
+        )
+        before = [r.score for r in results]
+        lift_formatted_phones(text, results)
+        lifted += any(r.score > b for r, b in zip(results, before, strict=True))
+    assert lifted > len(_formatted_numbers()) // 2
 
 
 def _engine(cls: type[AnalyzerEngine], nlp_engine: NlpEngine | None = None) -> AnalyzerEngine:
