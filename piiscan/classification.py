@@ -21,7 +21,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from piiscan.masking import EvidenceEncoder
 from piiscan.model import (
@@ -143,8 +143,54 @@ def value_entities(
     return out
 
 
+@dataclass(kw_only=True)
+class FieldCounts:
+    """A field's counters: what the scanner's :class:`FieldAccumulator` and a distributed
+    engine's partials (:class:`~piiscan.engines.partial.FieldPartial`) both keep."""
+
+    nulls: int = 0
+    examined: int = 0
+    free_text_values: int = 0
+    distinct_analyzed: int = 0
+    matched: Counter[str] = field(default_factory=Counter)
+    matched_distinct: Counter[str] = field(default_factory=Counter)
+    #: Sums of scores in integer :data:`SCORE_UNITS`: exact, so the same whatever the
+    #: order of addition (a distributed scan's partial sums merge to the same total).
+    score_units: Counter[str] = field(default_factory=Counter)
+
+    def add_counts(self, other: FieldCounts) -> None:
+        """Add ``other``'s counters to these."""
+        for name in _COUNTS:
+            current = getattr(self, name)
+            if isinstance(current, Counter):
+                current.update(getattr(other, name))
+            else:
+                setattr(self, name, current + getattr(other, name))
+
+    def set_counts(self, other: FieldCounts) -> None:
+        """Take ``other``'s counters (copies)."""
+        for name in _COUNTS:
+            value = getattr(other, name)
+            setattr(self, name, Counter(value) if isinstance(value, Counter) else value)
+
+    def counts(self) -> dict[str, int | Counter[str]]:
+        """The counters by name (JSON-ready; :meth:`counts_from` reads them back)."""
+        return {name: getattr(self, name) for name in _COUNTS}
+
+    @staticmethod
+    def counts_from(data: dict[str, object]) -> dict[str, object]:
+        """Keyword arguments restoring the counters of :meth:`counts`' output."""
+        return {
+            name: Counter(data[name]) if isinstance(data[name], dict) else data[name]
+            for name in _COUNTS
+        }
+
+
+_COUNTS = tuple(f.name for f in fields(FieldCounts))
+
+
 @dataclass
-class FieldAccumulator:
+class FieldAccumulator(FieldCounts):
     """Streams the values of one field and keeps only counts, scores and masked evidence."""
 
     name: str
@@ -157,15 +203,6 @@ class FieldAccumulator:
     examples: int = 2
     #: Distinct verdicts kept (see :data:`MAX_CACHE`).
     max_cached: int = MAX_CACHE
-    nulls: int = 0
-    examined: int = 0
-    free_text_values: int = 0
-    distinct_analyzed: int = 0
-    matched: Counter[str] = field(default_factory=Counter)
-    matched_distinct: Counter[str] = field(default_factory=Counter)
-    #: Sums of scores in integer :data:`SCORE_UNITS`: exact, so the same whatever the
-    #: order of addition (a distributed scan's partial sums merge to the same total).
-    score_units: Counter[str] = field(default_factory=Counter)
     evidence: dict[str, list[str]] = field(default_factory=dict)
     findings: list[TextFinding] = field(default_factory=list)
     findings_dropped: int = 0

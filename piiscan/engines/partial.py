@@ -14,12 +14,16 @@ holds a raw value.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from piiscan.classification import MAX_FINDINGS_PER_FIELD, FieldAccumulator, score_units
+from piiscan.classification import (
+    MAX_FINDINGS_PER_FIELD,
+    FieldAccumulator,
+    FieldCounts,
+    score_units,
+)
 from piiscan.model import TextFinding
 
 #: Where a value first occurs: (file path or zero-padded partition id, position in it).
@@ -39,19 +43,11 @@ class ValueFinding:
 
 
 @dataclass
-class FieldPartial:
+class FieldPartial(FieldCounts):
     """Counts of one field over some distinct values (see the module docstring)."""
 
     examples: int = 2
     max_findings: int = MAX_FINDINGS_PER_FIELD
-    nulls: int = 0
-    examined: int = 0
-    free_text_values: int = 0
-    distinct_analyzed: int = 0
-    matched: Counter[str] = field(default_factory=Counter)
-    matched_distinct: Counter[str] = field(default_factory=Counter)
-    #: entity -> sum of its values' scores over their occurrences, in integer units.
-    score_units: Counter[str] = field(default_factory=Counter)
     #: entity -> masked evidence -> key of the first value that gave it.
     evidence: dict[str, dict[str, Key]] = field(default_factory=dict)
     #: (key of the value, index of the span in it, finding), the earliest ones kept.
@@ -90,13 +86,7 @@ class FieldPartial:
 
     def merge(self, other: FieldPartial) -> None:
         """Fold another partial of the same field into this one."""
-        self.nulls += other.nulls
-        self.examined += other.examined
-        self.free_text_values += other.free_text_values
-        self.distinct_analyzed += other.distinct_analyzed
-        self.matched.update(other.matched)
-        self.matched_distinct.update(other.matched_distinct)
-        self.score_units.update(other.score_units)
+        self.add_counts(other)
         for entity, bucket in other.evidence.items():
             for masked, key in bucket.items():
                 self._evidence(entity, masked, key)
@@ -123,13 +113,7 @@ class FieldPartial:
     def fill(self, acc: FieldAccumulator, row_of: Callable[[Key], int]) -> FieldAccumulator:
         """Give ``acc`` the state the single-process scan reaches; ``row_of`` turns a key
         into the 1-based row number shown in findings."""
-        acc.nulls = self.nulls
-        acc.examined = self.examined
-        acc.free_text_values = self.free_text_values
-        acc.distinct_analyzed = self.distinct_analyzed
-        acc.matched = Counter(self.matched)
-        acc.matched_distinct = Counter(self.matched_distinct)
-        acc.score_units = Counter(self.score_units)
+        acc.set_counts(self)
         acc.evidence = {
             entity: [m for m, _ in sorted(bucket.items(), key=lambda kv: kv[1])[: self.examples]]
             for entity, bucket in self.evidence.items()
@@ -148,13 +132,7 @@ class FieldPartial:
             {
                 "examples": self.examples,
                 "max_findings": self.max_findings,
-                "nulls": self.nulls,
-                "examined": self.examined,
-                "free_text_values": self.free_text_values,
-                "distinct_analyzed": self.distinct_analyzed,
-                "matched": self.matched,
-                "matched_distinct": self.matched_distinct,
-                "score_units": self.score_units,
+                **self.counts(),
                 "evidence": {e: [[m, *k] for m, k in b.items()] for e, b in self.evidence.items()},
                 "findings": [
                     [*key, i, f.entity, f.start, f.end, f.score, f.evidence]
@@ -170,13 +148,7 @@ class FieldPartial:
         return cls(
             examples=d["examples"],
             max_findings=d["max_findings"],
-            nulls=d["nulls"],
-            examined=d["examined"],
-            free_text_values=d["free_text_values"],
-            distinct_analyzed=d["distinct_analyzed"],
-            matched=Counter(d["matched"]),
-            matched_distinct=Counter(d["matched_distinct"]),
-            score_units=Counter(d["score_units"]),
+            **cls.counts_from(d),
             evidence={e: {m: (k1, k2) for m, k1, k2 in b} for e, b in d["evidence"].items()},
             findings=[
                 ((k1, k2), i, ValueFinding(entity, start, end, score, ev))
