@@ -105,8 +105,13 @@ class Selection:
         suffix = PurePosixPath(rel).suffix.lower()
         if not suffix:
             return []
-        return [pattern[i + 1:] for i in range(1, len(pattern)) if pattern[i] == "."
-                and pattern[:i].lower().endswith(suffix) and fnmatchcase(rel, pattern[:i])]
+        return [
+            pattern[i + 1 :]
+            for i in range(1, len(pattern))
+            if pattern[i] == "."
+            and pattern[:i].lower().endswith(suffix)
+            and fnmatchcase(rel, pattern[:i])
+        ]
 
     def _field_match(self, rel: str, field: str, pattern: str) -> bool:
         return any(fnmatchcase(field, rest) for rest in self._field_split(rel, pattern))
@@ -127,8 +132,9 @@ class FileAsset(Asset):
     """One file or object. Reading is lazy: sniffing errors surface from
     :meth:`batches`/:meth:`lines`."""
 
-    def __init__(self, blob: Blob, fmt: str | None, config: Config,
-                 selection: Selection | None = None) -> None:
+    def __init__(
+        self, blob: Blob, fmt: str | None, config: Config, selection: Selection | None = None
+    ) -> None:
         self.blob = blob
         self.path = blob.local_path
         self.name = blob.name
@@ -175,38 +181,56 @@ class FileAsset(Asset):
         if self.format in ("csv", "json", "jsonl"):
             magic = sniff_magic(read_head(self.blob, 8))
             if magic is not None and magic[0] == "parquet":
-                self.notes.append(f"content is Parquet despite the {self.blob.suffix} "
-                                  "extension; read as Parquet")
+                self.notes.append(
+                    f"content is Parquet despite the {self.blob.suffix} extension; read as Parquet"
+                )
                 return "parquet"
         return self.format
 
     def _raw_batches(self) -> Iterator[pa.RecordBatch]:
         cfg, limit, fmt = self.config, self._limit, self._content_format()
         if fmt == "csv":
-            return csv_batches(self.blob, batch_rows=cfg.batch_rows, limit=limit,
-                               max_bytes=self._max_bytes, max_line_chars=cfg.max_line_chars,
-                               notes=self.notes)
+            return csv_batches(
+                self.blob,
+                batch_rows=cfg.batch_rows,
+                limit=limit,
+                max_bytes=self._max_bytes,
+                max_line_chars=cfg.max_line_chars,
+                notes=self.notes,
+            )
         if fmt == "json":
-            return json_batches(self.blob, batch_rows=cfg.batch_rows, limit=limit,
-                                max_bytes=cfg.max_text_bytes, notes=self.notes)
+            return json_batches(
+                self.blob,
+                batch_rows=cfg.batch_rows,
+                limit=limit,
+                max_bytes=cfg.max_text_bytes,
+                notes=self.notes,
+            )
         if fmt == "jsonl":
-            return jsonl_batches(self.blob, batch_rows=cfg.batch_rows, limit=limit,
-                                 max_line_chars=cfg.max_text_bytes,
-                                 max_bytes=self._max_bytes, notes=self.notes)
+            return jsonl_batches(
+                self.blob,
+                batch_rows=cfg.batch_rows,
+                limit=limit,
+                max_line_chars=cfg.max_text_bytes,
+                max_bytes=self._max_bytes,
+                notes=self.notes,
+            )
         if fmt == "parquet":
             pf = open_parquet(self.blob, self._parquet_meta)
             columns = None
             if self.selection is not None and self.selection.filters_fields:
                 columns = projected_columns(pf, self._keep)
-            return parquet_batches(pf, batch_rows=cfg.batch_rows, limit=limit,
-                                   notes=self.notes, columns=columns)
+            return parquet_batches(
+                pf, batch_rows=cfg.batch_rows, limit=limit, notes=self.notes, columns=columns
+            )
         return self._other_batches(fmt)
 
     # -- documents (Excel sheets are SheetAsset; archives are expanded at listing) -------
     def _other_batches(self, fmt: str | None) -> Iterator[pa.RecordBatch]:
         if fmt == "avro":
-            return avro_batches(self.blob, batch_rows=self.config.batch_rows,
-                                limit=self._limit, notes=self.notes)
+            return avro_batches(
+                self.blob, batch_rows=self.config.batch_rows, limit=self._limit, notes=self.notes
+            )
         raise AssetError(f"unsupported file type: {self.blob.suffix or 'no extension'}")
 
     def _other_lines(self, fmt: str | None) -> Iterator[str]:
@@ -214,11 +238,19 @@ class FileAsset(Asset):
         if fmt == "pdf":
             return pdf_lines(self.blob, max_line_chars=cfg.max_line_chars, notes=self.notes)
         if fmt == "docx":
-            return docx_lines(self.blob, max_line_chars=cfg.max_line_chars,
-                              max_bytes=cfg.max_archive_bytes, notes=self.notes)
+            return docx_lines(
+                self.blob,
+                max_line_chars=cfg.max_line_chars,
+                max_bytes=cfg.max_archive_bytes,
+                notes=self.notes,
+            )
         if fmt == "eml":
-            return eml_lines(self.blob, max_line_chars=cfg.max_line_chars,
-                             max_bytes=cfg.max_text_bytes, notes=self.notes)
+            return eml_lines(
+                self.blob,
+                max_line_chars=cfg.max_line_chars,
+                max_bytes=cfg.max_text_bytes,
+                notes=self.notes,
+            )
         raise AssetError(f"unsupported file type: {self.blob.suffix or 'no extension'}")
 
     def batches(self) -> Iterator[pa.RecordBatch]:
@@ -245,8 +277,12 @@ class FileAsset(Asset):
 
     def _sampled_lines(self) -> Iterator[str]:
         limit = self._limit
-        lines = text_lines(self.blob, max_line_chars=self.config.max_line_chars,
-                           max_bytes=self._max_bytes, notes=self.notes)
+        lines = text_lines(
+            self.blob,
+            max_line_chars=self.config.max_line_chars,
+            max_bytes=self._max_bytes,
+            notes=self.notes,
+        )
         for i, line in enumerate(lines):
             if limit is not None and i >= limit:
                 self.notes.append(f"sampled: first {limit} lines (--full reads everything)")
@@ -257,15 +293,21 @@ class FileAsset(Asset):
 class SheetAsset(FileAsset):
     """One sheet of an Excel workbook, named ``book.xlsx/Sheet1``."""
 
-    def __init__(self, blob: Blob, sheet: str, config: Config,
-                 selection: Selection | None = None) -> None:
+    def __init__(
+        self, blob: Blob, sheet: str, config: Config, selection: Selection | None = None
+    ) -> None:
         super().__init__(blob, "xlsx", config, selection)
         self.sheet = sheet
         self.name = f"{blob.name}/{sheet}"
 
     def _other_batches(self, fmt: str | None) -> Iterator[pa.RecordBatch]:
-        return xlsx_sheet_batches(self.blob, self.sheet, batch_rows=self.config.batch_rows,
-                                  limit=self._limit, notes=self.notes)
+        return xlsx_sheet_batches(
+            self.blob,
+            self.sheet,
+            batch_rows=self.config.batch_rows,
+            limit=self._limit,
+            notes=self.notes,
+        )
 
 
 class UnreadableAsset(Asset):
@@ -288,8 +330,10 @@ class FileConnector(Connector):
     """Files and directory trees on the local file system, and objects in stores."""
 
     name = "files"
-    description = ("Local files and directories, and object stores through fsspec "
-                   "(s3://, gs://, az://): CSV/TSV, JSON, JSON Lines, Parquet, text")
+    description = (
+        "Local files and directories, and object stores through fsspec "
+        "(s3://, gs://, az://): CSV/TSV, JSON, JSON Lines, Parquet, text"
+    )
 
     def __init__(self, source: str, config: Config) -> None:
         super().__init__(source, config)
@@ -354,8 +398,9 @@ class FileConnector(Connector):
                     found += 1
                     yield asset
             if not found:  # an archive piiscan could not look into must not look clean
-                yield UnreadableAsset(blob.name, f"no member of a supported type "
-                                      f"({members} member(s) not scanned)")
+                yield UnreadableAsset(
+                    blob.name, f"no member of a supported type ({members} member(s) not scanned)"
+                )
             return
         if fmt == "xlsx":
             try:

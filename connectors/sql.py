@@ -126,8 +126,11 @@ def normalise_url(url: URL) -> URL:
     the only PostgreSQL driver installed (SQLAlchemy's default is psycopg2)."""
     if url.drivername == "postgres":
         url = url.set(drivername="postgresql")
-    if (url.drivername == "postgresql" and importlib.util.find_spec("psycopg2") is None
-            and importlib.util.find_spec("psycopg") is not None):
+    if (
+        url.drivername == "postgresql"
+        and importlib.util.find_spec("psycopg2") is None
+        and importlib.util.find_spec("psycopg") is not None
+    ):
         url = url.set(drivername="postgresql+psycopg")
     return url
 
@@ -153,8 +156,10 @@ def create_readonly_engine(source: str) -> Engine:
         kwargs["creator"] = _sqlite_creator(url)
         url = URL.create(url.drivername)
     elif backend == "postgresql":
-        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on",
-                                  "connect_timeout": 10}
+        kwargs["connect_args"] = {
+            "options": "-c default_transaction_read_only=on",
+            "connect_timeout": 10,
+        }
         kwargs["pool_pre_ping"] = True  # a pooled connection may predate a server restart
     try:
         return sa.create_engine(url, **kwargs)
@@ -164,11 +169,13 @@ def create_readonly_engine(source: str) -> Engine:
             "(examples: sqlite:///path.db, postgresql://user@host/db)"
         ) from None
     except ImportError as exc:
-        raise UsageError(f"missing database driver {exc.name or ''} for {shown}: "
-                         f"{_driver_fix(url)}") from None
+        raise UsageError(
+            f"missing database driver {exc.name or ''} for {shown}: {_driver_fix(url)}"
+        ) from None
     except (ArgumentError, TypeError, ValueError) as exc:
-        raise UsageError(f"invalid database URL {shown}: "
-                         f"{error_line(exc, url_secrets(source))}") from None
+        raise UsageError(
+            f"invalid database URL {shown}: {error_line(exc, url_secrets(source))}"
+        ) from None
 
 
 def _sqlite_creator(url: URL) -> Any:
@@ -186,8 +193,15 @@ def _sqlite_creator(url: URL) -> Any:
 class SqlAsset(Asset):
     """A table or view; rows stream in batches of ``Config.batch_rows``."""
 
-    def __init__(self, connector: SqlConnector, schema: str, table: str, kind: AssetKind,
-                 columns: list[ColumnInfo], error: str | None = None) -> None:
+    def __init__(
+        self,
+        connector: SqlConnector,
+        schema: str,
+        table: str,
+        kind: AssetKind,
+        columns: list[ColumnInfo],
+        error: str | None = None,
+    ) -> None:
         self.connector = connector
         self.schema = schema
         self.table = table
@@ -200,8 +214,9 @@ class SqlAsset(Asset):
         return list(self._columns)
 
     def _statement(self, conn: sa.Connection) -> sa.Select[Any]:
-        clause = sa.table(self.table, *(sa.column(c.name) for c in self._columns),
-                          schema=self.schema)
+        clause = sa.table(
+            self.table, *(sa.column(c.name) for c in self._columns), schema=self.schema
+        )
         stmt = sa.select(clause)
         config = self.connector.config
         if config.full:
@@ -210,8 +225,9 @@ class SqlAsset(Asset):
             stmt = stmt.order_by(sa.func.random())
         return stmt.limit(config.sample_rows)
 
-    def _random_is_cheap(self, conn: sa.Connection, clause: sa.TableClause,
-                         sample_rows: int) -> bool:
+    def _random_is_cheap(
+        self, conn: sa.Connection, clause: sa.TableClause, sample_rows: int
+    ) -> bool:
         """Random order only pays when the table is larger than the sample and small enough.
 
         A table that fits in the sample is read in its natural order, so repeated scans
@@ -222,11 +238,14 @@ class SqlAsset(Asset):
             return False
         try:
             if dialect == "postgresql":
-                estimate = conn.execute(sa.text(
-                    "SELECT GREATEST(c.reltuples, pg_relation_size(c.oid) / 100) "
-                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = :schema AND c.relname = :table"
-                ), {"schema": self.schema, "table": self.table}).scalar()
+                estimate = conn.execute(
+                    sa.text(
+                        "SELECT GREATEST(c.reltuples, pg_relation_size(c.oid) / 100) "
+                        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = :schema AND c.relname = :table"
+                    ),
+                    {"schema": self.schema, "table": self.table},
+                ).scalar()
             else:
                 estimate = conn.execute(
                     sa.select(sa.func.max(sa.literal_column("rowid"))).select_from(clause)
@@ -258,8 +277,9 @@ class SqlAsset(Asset):
             try:
                 with self.connector.engine.connect() as conn:
                     stmt = self._statement(conn)
-                    result = conn.execution_options(stream_results=True, yield_per=size
-                                                    ).execute(stmt)
+                    result = conn.execution_options(stream_results=True, yield_per=size).execute(
+                        stmt
+                    )
                     for rows in result.partitions(size):
                         fresh = replay.skip([tuple(r) for r in rows])
                         if fresh:
@@ -277,8 +297,14 @@ class SqlAsset(Asset):
                     self.connector.unreachable = True
                     tries = f"{attempt + 1} attempt" + ("s" if attempt else "")
                     raise AssetError(self._lost(sent.count, f"{reason} ({tries})")) from None
-                log.info("%s %s: connection lost after %d rows, retrying in %.1fs: %s",
-                         self.kind, self.name, sent.count, delays[attempt], reason)
+                log.info(
+                    "%s %s: connection lost after %d rows, retrying in %.1fs: %s",
+                    self.kind,
+                    self.name,
+                    sent.count,
+                    delays[attempt],
+                    reason,
+                )
                 time.sleep(delays[attempt])
         if not sent.count:
             yield rows_to_batch(names, [])
@@ -314,9 +340,11 @@ class _RowDigest:
             return rows
         self.add(rows[:take])
         if self.count == count and self.digest() != digest:
-            raise AssetError(f"connection lost after {count} rows, and the rows came "
-                             "back in another order on re-read (random sample or changed "
-                             "table): not resumed")
+            raise AssetError(
+                f"connection lost after {count} rows, and the rows came "
+                "back in another order on re-read (random sample or changed "
+                "table): not resumed"
+            )
         return rows[take:]
 
 
@@ -346,8 +374,9 @@ class SqlConnector(Connector):
                     conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
         except SQLAlchemyError as exc:
             self.engine.dispose()
-            raise SourceError(f"cannot open {mask_url(source)}: "
-                              f"{error_line(exc, url_secrets(source))}") from None
+            raise SourceError(
+                f"cannot open {mask_url(source)}: {error_line(exc, url_secrets(source))}"
+            ) from None
 
     @classmethod
     def accepts(cls, source: str) -> bool:
@@ -366,13 +395,15 @@ class SqlConnector(Connector):
         if self.engine.dialect.name == "sqlite":
             return [self.default_schema]
         return sorted(
-            s for s in inspector.get_schema_names()
+            s
+            for s in inspector.get_schema_names()
             if s not in SYSTEM_SCHEMAS and not s.startswith(("pg_toast", "pg_temp"))
         )
 
     def _relations(self, inspector: sa.Inspector, schema: str) -> list[tuple[str, AssetKind]]:
         found: list[tuple[str, AssetKind]] = [
-            (t, "table") for t in inspector.get_table_names(schema=schema)]
+            (t, "table") for t in inspector.get_table_names(schema=schema)
+        ]
         found += [(v, "view") for v in inspector.get_view_names(schema=schema)]
         if self.engine.dialect.name == "postgresql":
             found += [(v, "view") for v in inspector.get_materialized_view_names(schema=schema)]
@@ -391,11 +422,15 @@ class SqlConnector(Connector):
         secrets_ = url_secrets(self.source)
         try:
             inspector = sa.inspect(self.engine)
-            relations = [(s, t, k) for s in self._schemas(inspector)
-                         for t, k in self._relations(inspector, s)]
+            relations = [
+                (s, t, k)
+                for s in self._schemas(inspector)
+                for t, k in self._relations(inspector, s)
+            ]
         except SQLAlchemyError as exc:
-            raise SourceError(f"cannot list tables of {mask_url(self.source)}: "
-                              f"{error_line(exc, secrets_)}") from None
+            raise SourceError(
+                f"cannot list tables of {mask_url(self.source)}: {error_line(exc, secrets_)}"
+            ) from None
         bulk: dict[str, dict[Any, list[Any]]] = {}
         for schema, table, kind in relations:
             if not self.selection.may_read_table(schema, table):
@@ -407,11 +442,20 @@ class SqlConnector(Connector):
                 if reflected is None:
                     reflected = inspector.get_columns(table, schema=schema)
             except SQLAlchemyError as exc:
-                yield SqlAsset(self, schema, table, kind, [],
-                               f"cannot read {kind} columns: {error_line(exc, secrets_)}")
+                yield SqlAsset(
+                    self,
+                    schema,
+                    table,
+                    kind,
+                    [],
+                    f"cannot read {kind} columns: {error_line(exc, secrets_)}",
+                )
                 continue
-            columns = [ColumnInfo(c["name"], _type_name(c["type"])) for c in reflected
-                       if self.selection.reads_column(schema, table, c["name"])]
+            columns = [
+                ColumnInfo(c["name"], _type_name(c["type"]))
+                for c in reflected
+                if self.selection.reads_column(schema, table, c["name"])
+            ]
             if columns or not reflected:
                 yield SqlAsset(self, schema, table, kind, columns)
 

@@ -33,26 +33,64 @@ T = TypeVar("T")
 
 #: Protocol → the piiscan extra that installs its fsspec implementation.
 EXTRAS = {
-    "s3": "s3", "s3a": "s3",
-    "gs": "gcs", "gcs": "gcs",
-    "az": "azure", "abfs": "azure", "abfss": "azure", "adl": "azure",
+    "s3": "s3",
+    "s3a": "s3",
+    "gs": "gcs",
+    "gcs": "gcs",
+    "az": "azure",
+    "abfs": "azure",
+    "abfss": "azure",
+    "adl": "azure",
 }
 #: fsspec protocols that are not object stores to list (wrappers, archives, web pages).
-NOT_STORES = frozenset({
-    "file", "local", "http", "https", "zip", "tar", "libarchive", "reference", "cached",
-    "blockcache", "filecache", "simplecache", "dir", "generic", "async_wrapper",
-    "asyncwrapper", "asynclocal", "data", "dask", "jlab", "jupyter", "pyscript",
-})
+NOT_STORES = frozenset(
+    {
+        "file",
+        "local",
+        "http",
+        "https",
+        "zip",
+        "tar",
+        "libarchive",
+        "reference",
+        "cached",
+        "blockcache",
+        "filecache",
+        "simplecache",
+        "dir",
+        "generic",
+        "async_wrapper",
+        "asyncwrapper",
+        "asynclocal",
+        "data",
+        "dask",
+        "jlab",
+        "jupyter",
+        "pyscript",
+    }
+)
 #: Objects up to this size are fetched whole, once, and served from memory afterwards.
 SMALL_OBJECT_BYTES = SMALL_BLOB_BYTES
 RETRY_ATTEMPTS = 3
 RETRY_BASE_DELAY = 0.25
 RETRY_MAX_DELAY = 4.0
-_TRANSIENT_ERRNO = {errno.EBUSY, errno.EAGAIN, errno.ETIMEDOUT, errno.ECONNRESET,
-                    errno.ECONNABORTED, errno.EREMOTEIO}
-_TRANSIENT_NAMES = {"ReadTimeoutError", "ConnectionClosedError", "ClientPayloadError",
-                    "ServerDisconnectedError", "FSTimeoutError", "IncompleteRead",
-                    "ResponseStreamingError"}
+_TRANSIENT_ERRNO = {
+    errno.EBUSY,
+    errno.EAGAIN,
+    errno.ETIMEDOUT,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EREMOTEIO,
+}
+_TRANSIENT_NAMES = {
+    "ReadTimeoutError",
+    "ConnectionClosedError",
+    "ClientPayloadError",
+    "ServerDisconnectedError",
+    "FSTimeoutError",
+    "IncompleteRead",
+    "ResponseStreamingError",
+}
 #: Attempts of the S3 client itself, the first included (botocore, adaptive mode: it also
 #: rate-limits); piiscan's :data:`RETRY_ATTEMPTS` come on top, so a permanently failing
 #: object costs at most ``RETRY_ATTEMPTS * S3_CLIENT_ATTEMPTS`` requests.
@@ -89,16 +127,22 @@ def is_transient(exc: BaseException) -> bool:
     connection is not (the client has retried it already; the store is down)."""
     name = type(exc).__name__
     if name == "FileExpired" or isinstance(
-            exc, FileNotFoundError | PermissionError | ConnectionRefusedError):
+        exc, FileNotFoundError | PermissionError | ConnectionRefusedError
+    ):
         return False
     if isinstance(exc, TimeoutError | ConnectionError) or name in _TRANSIENT_NAMES:
         return True
     return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNO
 
 
-def retry_transient(fn: Callable[[], T], *, attempts: int | None = None,
-                    base_delay: float | None = None, max_delay: float | None = None,
-                    sleep: Callable[[float], None] = time.sleep) -> T:
+def retry_transient(
+    fn: Callable[[], T],
+    *,
+    attempts: int | None = None,
+    base_delay: float | None = None,
+    max_delay: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """Call ``fn``; on a transient failure wait ``base_delay * 2**n`` (capped) and retry,
     at most ``attempts`` calls in all. Other failures, and the last one, propagate.
     Unset arguments take the module's ``RETRY_*`` values at call time."""
@@ -124,8 +168,9 @@ def object_error(exc: BaseException) -> AssetError:
     if type(exc).__name__ == "FileExpired":
         return AssetError("object changed while it was being read")
     if is_transient(exc):
-        return AssetError(f"store unavailable after {RETRY_ATTEMPTS} attempts "
-                          f"({type(exc).__name__})")
+        return AssetError(
+            f"store unavailable after {RETRY_ATTEMPTS} attempts ({type(exc).__name__})"
+        )
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
     return AssetError(f"cannot read object: {detail}")
 
@@ -149,17 +194,22 @@ def open_filesystem(protocol: str, config: Config) -> Any:
         cls = fsspec.get_filesystem_class(protocol)
     except (ImportError, ValueError):
         extra = EXTRAS.get(protocol)
-        hint = (f"pip install 'piiscan[{extra}]'" if extra
-                else f"install the fsspec implementation for {protocol}://")
-        raise UsageError(f"{protocol}:// sources need an optional dependency: {hint}"
-                         ) from None
+        hint = (
+            f"pip install 'piiscan[{extra}]'"
+            if extra
+            else f"install the fsspec implementation for {protocol}://"
+        )
+        raise UsageError(f"{protocol}:// sources need an optional dependency: {hint}") from None
     kwargs: dict[str, Any] = {"skip_instance_cache": True}
     if protocol in ("s3", "s3a"):
         kwargs["client_kwargs"] = (
-            {"endpoint_url": config.endpoint_url} if config.endpoint_url else {})
-        kwargs["config_kwargs"] = {"retries": {"total_max_attempts": S3_CLIENT_ATTEMPTS,
-                                               "mode": "adaptive"},
-                                   "connect_timeout": 10, "read_timeout": 60}
+            {"endpoint_url": config.endpoint_url} if config.endpoint_url else {}
+        )
+        kwargs["config_kwargs"] = {
+            "retries": {"total_max_attempts": S3_CLIENT_ATTEMPTS, "mode": "adaptive"},
+            "connect_timeout": 10,
+            "read_timeout": 60,
+        }
     elif protocol in ("gs", "gcs") and config.endpoint_url:
         kwargs["endpoint_url"] = config.endpoint_url
     try:
@@ -172,8 +222,14 @@ def _fingerprint(info: dict[str, Any]) -> str | None:
     tag = info.get("ETag") or info.get("etag") or info.get("md5Hash")
     if tag:
         return str(tag).strip('"')
-    mtime = next((info[k] for k in ("LastModified", "mtime", "updated", "last_modified",
-                                    "created") if info.get(k) is not None), None)
+    mtime = next(
+        (
+            info[k]
+            for k in ("LastModified", "mtime", "updated", "last_modified", "created")
+            if info.get(k) is not None
+        ),
+        None,
+    )
     if info.get("size") is None or mtime is None:
         return None
     stamp = mtime.isoformat() if hasattr(mtime, "isoformat") else str(mtime)
@@ -210,7 +266,7 @@ class ObjectBlob(Blob):
 
     def read_range(self, start: int, length: int) -> bytes:
         if self._small:
-            return self._whole()[start:start + length]
+            return self._whole()[start : start + length]
         end = start + length if self.size is None else min(start + length, self.size)
         if end <= start:
             return b""
@@ -250,7 +306,7 @@ class ObjectStore:
         prefix = self.root + "/" if self.root else ""
         for path in sorted(found):
             info = found[path]
-            rel = path[len(prefix):] if path.startswith(prefix) else path
+            rel = path[len(prefix) :] if path.startswith(prefix) else path
             if info.get("type", "file") != "file" or not rel or rel.endswith("/"):
                 continue
             if any(part.startswith(".") for part in rel.split("/")):

@@ -137,9 +137,7 @@ def _matches(name: str) -> tuple[tuple[Hint, ...], frozenset[str]]:
             current = best.get(entry.entity)
             if current is None or score > current.score:
                 best[entry.entity] = Hint(entry.entity, round(score, 3), entry.label)
-    return tuple(sorted(best.values(), key=lambda h: (-h.score, h.entity_type))), frozenset(
-        blocked
-    )
+    return tuple(sorted(best.values(), key=lambda h: (-h.score, h.entity_type))), frozenset(blocked)
 
 
 def hints_for(name: str) -> list[Hint]:

@@ -210,7 +210,6 @@ class LeanAnalyzerEngine(AnalyzerEngine):
                     result.__class__ = RecognizerResult
 
 
-
 class _LiftCheck:
     """Whether Presidio's enhancer can change any result, fed recognizer by recognizer.
 

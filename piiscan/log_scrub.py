@@ -20,11 +20,19 @@ from piiscan.masking import MASK, url_secrets
 
 #: Environment variables whose values are secrets.
 SECRET_ENV_VARS = (
-    "PIISCAN_HASH_KEY", "PIISCAN_ANON_KEY",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AZURE_STORAGE_KEY", "AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_CONNECTION_STRING",
-    "AZURE_STORAGE_SAS_TOKEN", "AZURE_CLIENT_SECRET",
-    "GOOGLE_OAUTH_ACCESS_TOKEN", "PGPASSWORD", "MYSQL_PWD",
+    "PIISCAN_HASH_KEY",
+    "PIISCAN_ANON_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AZURE_STORAGE_KEY",
+    "AZURE_STORAGE_ACCOUNT_KEY",
+    "AZURE_STORAGE_CONNECTION_STRING",
+    "AZURE_STORAGE_SAS_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "GOOGLE_OAUTH_ACCESS_TOKEN",
+    "PGPASSWORD",
+    "MYSQL_PWD",
 )
 #: Shorter values are not scrubbed (they would mask ordinary words).
 MIN_SECRET_CHARS = 4
@@ -101,8 +109,9 @@ class SecretScrubber(logging.Filter):
         return True
 
 
-def install(handlers: Iterable[logging.Handler] | None = None,
-            secrets_: Iterable[str] = ()) -> SecretScrubber:
+def install(
+    handlers: Iterable[logging.Handler] | None = None, secrets_: Iterable[str] = ()
+) -> SecretScrubber:
     """Attach one :class:`SecretScrubber` to ``handlers`` (default: the root logger's)."""
     scrubber = SecretScrubber(secrets_)
     for handler in logging.getLogger().handlers if handlers is None else handlers:

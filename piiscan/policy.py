@@ -140,9 +140,12 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
         if key == "anonymization" and isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {k: {**merged[key].get(k, {}), **v}
-                           if isinstance(v, dict) and isinstance(merged[key].get(k), dict) else v
-                           for k, v in {**merged[key], **value}.items()}
+            merged[key] = {
+                k: {**merged[key].get(k, {}), **v}
+                if isinstance(v, dict) and isinstance(merged[key].get(k), dict)
+                else v
+                for k, v in {**merged[key], **value}.items()
+            }
         elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:

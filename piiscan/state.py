@@ -203,9 +203,15 @@ class ScanState:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO objects (source, asset, fingerprint, result, "
                     "scanned_at, tool_version, settings_digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (mask_url(source), asset, fingerprint,
-                     json.dumps(stored.to_dict(), ensure_ascii=False), now, __version__,
-                     self.digest),
+                    (
+                        mask_url(source),
+                        asset,
+                        fingerprint,
+                        json.dumps(stored.to_dict(), ensure_ascii=False),
+                        now,
+                        __version__,
+                        self.digest,
+                    ),
                 )
         except sqlite3.Error as exc:  # the scan result stays valid; only the cache is lost
             if not self._write_failed:
@@ -221,15 +227,15 @@ class ScanState:
         try:
             self.run = self._begin(run_key(sources, self.digest))
         except sqlite3.Error as exc:
-            log.warning("state file %s: cannot record the run (%s); it will not resume",
-                        self.path, exc)
+            log.warning(
+                "state file %s: cannot record the run (%s); it will not resume", self.path, exc
+            )
         return self.run
 
     def _begin(self, key: str) -> Run:
         with self._conn:
             row = self._conn.execute(
-                "SELECT id, status, attempts FROM runs WHERE run_key = ? "
-                "ORDER BY id DESC LIMIT 1",
+                "SELECT id, status, attempts FROM runs WHERE run_key = ? ORDER BY id DESC LIMIT 1",
                 (key,),
             ).fetchone()
             if row is not None and row[1] == "running":
@@ -291,8 +297,9 @@ class ScanState:
             log.warning("state file %s: unusable record for %s; scanning again", self.path, asset)
             return None
 
-    def record_in_run(self, source: str, asset: str, fingerprint: str | None,
-                      result: AssetResult) -> None:
+    def record_in_run(
+        self, source: str, asset: str, fingerprint: str | None, result: AssetResult
+    ) -> None:
         """Remember ``result`` (as it stands in the inventory) as finished in this run."""
         if self.run is None:
             return
@@ -302,8 +309,14 @@ class ScanState:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO run_assets (run_id, source, asset, fingerprint, "
                     "result, attempt) VALUES (?, ?, ?, ?, ?, ?)",
-                    (self.run.id, mask_url(source), asset, fingerprint,
-                     json.dumps(stored.to_dict(), ensure_ascii=False), self.run.attempt),
+                    (
+                        self.run.id,
+                        mask_url(source),
+                        asset,
+                        fingerprint,
+                        json.dumps(stored.to_dict(), ensure_ascii=False),
+                        self.run.attempt,
+                    ),
                 )
         except sqlite3.Error as exc:  # the scan result stays valid; only resuming is lost
             if not self._write_failed:

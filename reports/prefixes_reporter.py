@@ -94,8 +94,11 @@ def render(inventory: Inventory, depth: int = 1) -> list[str]:
         lines.append(_line([title for title, _, _ in COLUMNS]))
         for g in rows:
             lines += _row(g)
-    lines += ["", "score: weighted share of objects by level (very_high 1, high 0.7, "
-              "medium 0.4, low 0.1) x 100"]
+    lines += [
+        "",
+        "score: weighted share of objects by level (very_high 1, high 0.7, "
+        "medium 0.4, low 0.1) x 100",
+    ]
     return lines
 
 

@@ -14,18 +14,32 @@ from __future__ import annotations
 from pathlib import PurePath
 
 FORMATS: dict[str, str] = {
-    ".csv": "csv", ".tsv": "csv", ".tab": "csv",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
     ".json": "json",
-    ".jsonl": "jsonl", ".ndjson": "jsonl",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".txt": "text", ".log": "text", ".md": "text", ".markdown": "text", ".rst": "text",
-    ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "text",
+    ".log": "text",
+    ".md": "text",
+    ".markdown": "text",
+    ".rst": "text",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
     ".pdf": "pdf",
     ".docx": "docx",
     ".eml": "eml",
     ".avro": "avro",
-    ".zip": "archive", ".tar": "archive", ".tgz": "archive", ".gz": "archive",
-    ".bz2": "archive", ".tbz2": "archive", ".tbz": "archive",
+    ".zip": "archive",
+    ".tar": "archive",
+    ".tgz": "archive",
+    ".gz": "archive",
+    ".bz2": "archive",
+    ".tbz2": "archive",
+    ".tbz": "archive",
 }
 
 #: Two-part suffixes, checked before the last suffix alone.
@@ -34,10 +48,14 @@ COMPOUND: dict[str, str] = {".tar.gz": "archive", ".tar.bz2": "archive"}
 #: What :func:`sniff_format` may say for a file of each reader format (``None``: no magic,
 #: i.e. text). ``ole`` is allowed for Office formats: the reader explains encryption.
 EXPECTED_MAGIC: dict[str, frozenset[str | None]] = {
-    "csv": frozenset({None}), "json": frozenset({None}), "jsonl": frozenset({None}),
-    "text": frozenset({None}), "eml": frozenset({None}),
+    "csv": frozenset({None}),
+    "json": frozenset({None}),
+    "jsonl": frozenset({None}),
+    "text": frozenset({None}),
+    "eml": frozenset({None}),
     "parquet": frozenset({"parquet"}),
-    "xlsx": frozenset({"zip", "ole"}), "docx": frozenset({"zip", "ole"}),
+    "xlsx": frozenset({"zip", "ole"}),
+    "docx": frozenset({"zip", "ole"}),
     "pdf": frozenset({"pdf"}),
     "avro": frozenset({"avro"}),
     "archive": frozenset({"zip", "gzip", "bzip2", "tar"}),
@@ -68,8 +86,11 @@ def sniff_format(head: bytes) -> str | None:
         return "zip"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
-    if head.startswith(b"BZh") and head[3:4].isdigit() and head[4:10] in (
-            b"1AY&SY", b"\x17rE8P\x90"):
+    if (
+        head.startswith(b"BZh")
+        and head[3:4].isdigit()
+        and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
+    ):
         return "bzip2"
     if head.startswith(b"%PDF-"):
         return "pdf"

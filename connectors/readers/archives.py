@@ -46,12 +46,18 @@ SPOOL_MEMORY = 8 << 20
 #: The ratio limit applies once this many bytes came out (small files compress well).
 RATIO_FLOOR = 1 << 20
 #: Member suffixes whose readers seek: their streams are spooled.
-SEEKING_SUFFIXES = frozenset({".parquet", ".pq", ".xlsx", ".xlsm", ".docx", ".pdf", ".zip",
-                              ".tar"})
-_CORRUPT = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError)
-_COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".bz2": "", ".tbz2": ".tar",
-                        ".tbz": ".tar"}
+SEEKING_SUFFIXES = frozenset({".parquet", ".pq", ".xlsx", ".xlsm", ".docx", ".pdf", ".zip", ".tar"})
+_CORRUPT = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+_COMPRESSED_SUFFIXES = {".gz": "", ".tgz": ".tar", ".bz2": "", ".tbz2": ".tar", ".tbz": ".tar"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,12 @@ class ArchiveLimits:
 
     @classmethod
     def from_config(cls, config: Config) -> ArchiveLimits:
-        return cls(max_bytes=config.max_archive_bytes, max_ratio=config.max_archive_ratio,
-                   max_depth=config.max_archive_depth, max_members=config.max_archive_members)
+        return cls(
+            max_bytes=config.max_archive_bytes,
+            max_ratio=config.max_archive_ratio,
+            max_depth=config.max_archive_depth,
+            max_members=config.max_archive_members,
+        )
 
 
 @dataclass(frozen=True)
@@ -117,9 +127,14 @@ class _Counted(io.RawIOBase):
     """A decompressing stream that charges what it produces to a budget (``None``: the
     bytes are slices of an archive, not decompressed, and only counted)."""
 
-    def __init__(self, inner: IO[bytes], budget: _Budget | None, key: int,
-                 compressed: int | None,
-                 on_read: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        inner: IO[bytes],
+        budget: _Budget | None,
+        key: int,
+        compressed: int | None,
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
         self.inner = inner
         self.budget = budget
         self.key = key
@@ -178,9 +193,16 @@ class MemberBlob(Blob):
     formats whose readers seek (and :meth:`read_range` past the start) use one spooled
     copy of the member, made on first need and kept while the blob lives."""
 
-    def __init__(self, name: str, opener: Callable[[], IO[bytes]], budget: _Budget,
-                 size: int | None = None, compressed: int | None = None,
-                 fingerprint: str | None = None, decompresses: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        opener: Callable[[], IO[bytes]],
+        budget: _Budget,
+        size: int | None = None,
+        compressed: int | None = None,
+        fingerprint: str | None = None,
+        decompresses: bool = True,
+    ) -> None:
         self.name = name
         self.size = size
         self.fingerprint = fingerprint
@@ -307,8 +329,9 @@ def _limit_reason(budget: _Budget) -> str:
     return f"archive limit exceeded: more than {budget.limits.max_members} members"
 
 
-def expand(blob: Blob, limits: ArchiveLimits, depth: int = 0, *,
-           budget: _Budget | None = None) -> Iterator[Blob | SkippedMember]:
+def expand(
+    blob: Blob, limits: ArchiveLimits, depth: int = 0, *, budget: _Budget | None = None
+) -> Iterator[Blob | SkippedMember]:
     """Members of an archive or compressed file, nested archives expanded in place.
 
     Yields :class:`MemberBlob` for regular files and :class:`SkippedMember` for what is
@@ -318,8 +341,9 @@ def expand(blob: Blob, limits: ArchiveLimits, depth: int = 0, *,
     if budget is None:
         budget = _Budget(limits, blob.size)
     if depth >= limits.max_depth:
-        yield SkippedMember(blob.name, "archive limit exceeded: nested deeper than "
-                                       f"{limits.max_depth} archives")
+        yield SkippedMember(
+            blob.name, f"archive limit exceeded: nested deeper than {limits.max_depth} archives"
+        )
         return
     try:
         head = blob.read_range(0, 512)
@@ -333,11 +357,16 @@ def expand(blob: Blob, limits: ArchiveLimits, depth: int = 0, *,
     if not head:
         yield SkippedMember(blob.name, "empty file")
         return
-    expanders = {"zip": _expand_zip, "tar": _expand_tar, "gzip": _expand_compressed,
-                 "bzip2": _expand_compressed}
+    expanders = {
+        "zip": _expand_zip,
+        "tar": _expand_tar,
+        "gzip": _expand_compressed,
+        "bzip2": _expand_compressed,
+    }
     if kind not in expanders:
-        yield SkippedMember(blob.name, "not a zip, tar, gzip or bzip2 archive "
-                                       "(misleading extension?)")
+        yield SkippedMember(
+            blob.name, "not a zip, tar, gzip or bzip2 archive (misleading extension?)"
+        )
         return
     try:
         for item in expanders[kind](blob, budget, kind):
@@ -397,17 +426,23 @@ def _expand_zip(blob: Blob, budget: _Budget, _kind: str) -> Iterator[Blob | Skip
         elif info.flag_bits & 0x1:
             yield SkippedMember(name, "encrypted member skipped (no password)")
         else:
-            yield MemberBlob(name, _zip_opener(zf, info), budget, size=info.file_size,
-                             compressed=info.compress_size,
-                             fingerprint=_fingerprint(blob, info.filename, info.CRC))
+            yield MemberBlob(
+                name,
+                _zip_opener(zf, info),
+                budget,
+                size=info.file_size,
+                compressed=info.compress_size,
+                fingerprint=_fingerprint(blob, info.filename, info.CRC),
+            )
 
 
 def _zip_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
     return lambda: zf.open(info)
 
 
-def _expand_tar(blob: Blob, budget: _Budget, _kind: str, parent: str | None = None
-                ) -> Iterator[Blob | SkippedMember]:
+def _expand_tar(
+    blob: Blob, budget: _Budget, _kind: str, parent: str | None = None
+) -> Iterator[Blob | SkippedMember]:
     """A plain tar: random access over a seekable stream (members are slices: no
     decompression, nothing charged beyond what produced the tar itself). ``parent`` names
     the members when the tar came out of ``x.tar.gz`` (``x.tar.gz/a.csv``)."""
@@ -434,9 +469,14 @@ def _expand_tar(blob: Blob, budget: _Budget, _kind: str, parent: str | None = No
         elif not info.isfile():
             yield SkippedMember(name, "not a regular file")
         else:
-            yield MemberBlob(name, _tar_opener(tf, info), budget, size=info.size,
-                             fingerprint=_fingerprint(blob, info.name, info.mtime),
-                             decompresses=False)
+            yield MemberBlob(
+                name,
+                _tar_opener(tf, info),
+                budget,
+                size=info.size,
+                fingerprint=_fingerprint(blob, info.name, info.mtime),
+                decompresses=False,
+            )
 
 
 def _tar_opener(tf: tarfile.TarFile, info: tarfile.TarInfo) -> Callable[[], IO[bytes]]:
@@ -445,6 +485,7 @@ def _tar_opener(tf: tarfile.TarFile, info: tarfile.TarInfo) -> Callable[[], IO[b
         if stream is None:
             raise AssetError("not a regular file")
         return stream
+
     return opener
 
 
@@ -458,21 +499,25 @@ def _inner_name(name: str) -> str:
     return base[: -len(suffix)] + replacement
 
 
-def _expand_compressed(blob: Blob, budget: _Budget, kind: str
-                       ) -> Iterator[Blob | SkippedMember]:
+def _expand_compressed(blob: Blob, budget: _Budget, kind: str) -> Iterator[Blob | SkippedMember]:
     """A gzip or bzip2 file: one member, or the members of the tar inside."""
     if not _take_member(budget):
         yield SkippedMember(blob.name, _limit_reason(budget))
         return
+
     def opener() -> IO[bytes]:
         raw = blob.open()
         if kind == "gzip":
             return _Closing(gzip.GzipFile(fileobj=raw, mode="rb"), raw)
         return _Closing(bz2.BZ2File(raw, mode="rb"), raw)
 
-    member = MemberBlob(_member_name(blob.name, _inner_name(blob.name)), opener,
-                        budget, compressed=blob.size,
-                        fingerprint=_fingerprint(blob, kind))
+    member = MemberBlob(
+        _member_name(blob.name, _inner_name(blob.name)),
+        opener,
+        budget,
+        compressed=blob.size,
+        fingerprint=_fingerprint(blob, kind),
+    )
     try:
         with opener() as stream:  # a short peek: unbuffered, so a later fault waits
             head = stream.read(512)

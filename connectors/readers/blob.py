@@ -85,6 +85,7 @@ class PathBlob(Blob):
 
     def _whole(self) -> bytes:
         if self._data is None:
+
             def read() -> bytes:
                 with self.path.open("rb") as fh:
                     return fh.read(self.size)
@@ -101,7 +102,7 @@ class PathBlob(Blob):
 
     def read_range(self, start: int, length: int) -> bytes:
         if self._small:
-            return self._whole()[start:start + length]
+            return self._whole()[start : start + length]
 
         def read() -> bytes:
             with self.path.open("rb", buffering=0) as fh:
@@ -173,8 +174,9 @@ class CountingReader(io.RawIOBase):
                 super().close()
 
 
-def counted(inner: BinaryIO, blob: Blob, guard: Guard, *,
-            buffer_size: int = READ_BUFFER) -> BinaryIO:
+def counted(
+    inner: BinaryIO, blob: Blob, guard: Guard, *, buffer_size: int = READ_BUFFER
+) -> BinaryIO:
     """A buffered stream over ``inner`` that counts into ``blob.bytes_read``."""
     return io.BufferedReader(CountingReader(inner, blob, guard), buffer_size=buffer_size)
 

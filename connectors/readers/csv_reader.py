@@ -57,9 +57,15 @@ def sniff_delimiter(sample: str, default: str) -> str:
     return best if counts[best] else default
 
 
-def csv_batches(blob: Blob, *, batch_rows: int, limit: int | None,
-                max_bytes: int | None = None, max_line_chars: int | None = None,
-                notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def csv_batches(
+    blob: Blob,
+    *,
+    batch_rows: int,
+    limit: int | None,
+    max_bytes: int | None = None,
+    max_line_chars: int | None = None,
+    notes: list[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
     """String record batches of a CSV file; a header-only file yields one empty batch.
 
     ``limit`` caps the rows and ``max_bytes`` the text read (sampling); a note says when
@@ -75,9 +81,14 @@ def csv_batches(blob: Blob, *, batch_rows: int, limit: int | None,
         if not sample.strip():
             raise AssetError("empty file")
         fh.seek(0)
-        reader = csv.reader(budget.lines(fh), delimiter=sniff_delimiter(sample, default),
-                            quotechar='"', doublequote=True, skipinitialspace=False,
-                            strict=False)
+        reader = csv.reader(
+            budget.lines(fh),
+            delimiter=sniff_delimiter(sample, default),
+            quotechar='"',
+            doublequote=True,
+            skipinitialspace=False,
+            strict=False,
+        )
         try:
             yield from _stream(reader, batch_rows, limit, budget, notes)
         except csv.Error as exc:
@@ -87,8 +98,13 @@ def csv_batches(blob: Blob, *, batch_rows: int, limit: int | None,
                 notes.append(budget.cut_note())  # type: ignore[arg-type]
 
 
-def _stream(reader: Iterator[list[str]], batch_rows: int, limit: int | None,
-            budget: CharBudget, notes: list[str] | None) -> Iterator[pa.RecordBatch]:
+def _stream(
+    reader: Iterator[list[str]],
+    batch_rows: int,
+    limit: int | None,
+    budget: CharBudget,
+    notes: list[str] | None,
+) -> Iterator[pa.RecordBatch]:
     header = next((row for row in reader if row), None)
     if header is None:
         raise AssetError("empty file")

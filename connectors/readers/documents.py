@@ -94,8 +94,9 @@ def xlsx_sheet_names(blob: Blob) -> list[str]:
             wb.close()
 
 
-def xlsx_sheet_batches(blob: Blob, sheet: str, *, batch_rows: int, limit: int | None,
-                       notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def xlsx_sheet_batches(
+    blob: Blob, sheet: str, *, batch_rows: int, limit: int | None, notes: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
     """String record batches of one worksheet (opens the workbook on its own)."""
     with seekable(blob) as fh:
         wb = _open_workbook(fh)
@@ -107,9 +108,9 @@ def xlsx_sheet_batches(blob: Blob, sheet: str, *, batch_rows: int, limit: int | 
             wb.close()
 
 
-def xlsx_sheets(blob: Blob, *, batch_rows: int, limit: int | None,
-                notes: list[str] | None = None
-                ) -> Iterator[tuple[str, Iterator[pa.RecordBatch]]]:
+def xlsx_sheets(
+    blob: Blob, *, batch_rows: int, limit: int | None, notes: list[str] | None = None
+) -> Iterator[tuple[str, Iterator[pa.RecordBatch]]]:
     """(title, batches) per worksheet from one open workbook; consume each sheet's
     batches before asking for the next sheet."""
     with seekable(blob) as fh:
@@ -121,8 +122,9 @@ def xlsx_sheets(blob: Blob, *, batch_rows: int, limit: int | None,
             wb.close()
 
 
-def _sheet_rows(ws: Any, batch_rows: int, limit: int | None, notes: list[str] | None
-                ) -> Iterator[pa.RecordBatch]:
+def _sheet_rows(
+    ws: Any, batch_rows: int, limit: int | None, notes: list[str] | None
+) -> Iterator[pa.RecordBatch]:
     """First non-empty row is the header; wider rows add ``column_N`` columns; empty rows
     are skipped. An empty sheet gives one batch with no columns."""
     names: list[str] | None = None
@@ -176,8 +178,9 @@ def _padded(names: Sequence[str], rows: list[list[str | None]]) -> pa.RecordBatc
 
 
 # -- PDF -------------------------------------------------------------------------------------
-def pdf_lines(blob: Blob, *, max_line_chars: int, max_pages: int | None = None,
-              notes: list[str] | None = None) -> Iterator[str]:
+def pdf_lines(
+    blob: Blob, *, max_line_chars: int, max_pages: int | None = None, notes: list[str] | None = None
+) -> Iterator[str]:
     """Lines of the PDF text layer, page by page."""
     try:
         import pypdf
@@ -199,8 +202,9 @@ def pdf_lines(blob: Blob, *, max_line_chars: int, max_pages: int | None = None,
             raise
         except Exception as exc:  # pypdf raises assorted types on broken files
             if "cryptography" in str(exc) or "AES" in str(exc):
-                raise AssetError(f"encrypted PDF needs the cryptography package ({EXTRA})"
-                                 ) from None
+                raise AssetError(
+                    f"encrypted PDF needs the cryptography package ({EXTRA})"
+                ) from None
             raise AssetError(f"corrupt PDF ({_why(exc)})") from None
         read = pages if max_pages is None else min(pages, max_pages)
         if read < pages and notes is not None:
@@ -229,8 +233,7 @@ def _decrypt_blank(reader: Any) -> bool:
         return reader.decrypt("") != PasswordType.NOT_DECRYPTED
     except Exception as exc:
         if "cryptography" in str(exc) or "AES" in str(exc):
-            raise AssetError(f"encrypted PDF needs the cryptography package ({EXTRA})"
-                             ) from None
+            raise AssetError(f"encrypted PDF needs the cryptography package ({EXTRA})") from None
         return False
 
 
@@ -240,8 +243,9 @@ _DOCX_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 
 
-def docx_lines(blob: Blob, *, max_line_chars: int, max_bytes: int | None = None,
-               notes: list[str] | None = None) -> Iterator[str]:
+def docx_lines(
+    blob: Blob, *, max_line_chars: int, max_bytes: int | None = None, notes: list[str] | None = None
+) -> Iterator[str]:
     """Paragraphs (table cells included) of the body, then headers, footers, notes and
     comments. ``max_bytes`` caps the uncompressed XML read (zip-bomb guard)."""
     with seekable(blob) as fh:
@@ -262,8 +266,7 @@ def docx_lines(blob: Blob, *, max_line_chars: int, max_bytes: int | None = None,
                         yield text[:max_line_chars]
 
 
-def _paragraphs(zf: zipfile.ZipFile, part: str, budget: list[int | None]
-                ) -> Iterator[str]:
+def _paragraphs(zf: zipfile.ZipFile, part: str, budget: list[int | None]) -> Iterator[str]:
     parser = ElementTree.XMLPullParser(events=("start", "end"))
     stack: list[list[str]] = []
     tail = b""
@@ -278,8 +281,9 @@ def _paragraphs(zf: zipfile.ZipFile, part: str, budget: list[int | None]
                 if not tail and window[:2] in (b"\xff\xfe", b"\xfe\xff"):
                     raise AssetError("unsupported Word XML encoding (UTF-16)")
                 if any(f in window for f in _FORBIDDEN):
-                    raise AssetError("Word XML with a DOCTYPE or ENTITY declaration "
-                                     "(refused: entity expansion)")
+                    raise AssetError(
+                        "Word XML with a DOCTYPE or ENTITY declaration (refused: entity expansion)"
+                    )
                 tail = window[-16:]
                 parser.feed(chunk)
                 yield from _events(parser, stack)
@@ -373,8 +377,9 @@ def _attachment_name(part: Message, index: int) -> str:
     return name or f"attachment-{index}"
 
 
-def eml_lines(blob: Blob, *, max_line_chars: int, max_bytes: int | None = None,
-              notes: list[str] | None = None) -> Iterator[str]:
+def eml_lines(
+    blob: Blob, *, max_line_chars: int, max_bytes: int | None = None, notes: list[str] | None = None
+) -> Iterator[str]:
     """``Header: value`` lines for the address, subject and date headers, then the text
     bodies (HTML bodies stripped of tags, only when there is no plain-text body).
     Attachments are not read here: they are named in ``notes`` (see
@@ -403,8 +408,9 @@ def eml_lines(blob: Blob, *, max_line_chars: int, max_bytes: int | None = None,
         for part in html:
             yield from _cut(iter([html_text(_text_of(part))]), max_line_chars)
     if attached and notes is not None:
-        notes.append(f"{len(attached)} attachment(s) not read as part of the message: "
-                     + ", ".join(attached))
+        notes.append(
+            f"{len(attached)} attachment(s) not read as part of the message: " + ", ".join(attached)
+        )
 
 
 class BytesBlob(Blob):
@@ -444,8 +450,9 @@ def eml_attachments(blob: Blob, *, max_bytes: int | None = None) -> Iterator[Byt
 
 
 # -- Avro ------------------------------------------------------------------------------------
-def avro_batches(blob: Blob, *, batch_rows: int, limit: int | None,
-                 notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def avro_batches(
+    blob: Blob, *, batch_rows: int, limit: int | None, notes: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
     """Flattened records of an Avro object container file, streamed."""
     try:
         import fastavro

@@ -18,16 +18,22 @@ VALIDATE_BYTES = 4 * 1024 * 1024
 #: Bytes validated as UTF-8 for files that are not local (each byte is a fetch).
 REMOTE_VALIDATE_BYTES = 1024 * 1024
 BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _TEXT_CONTROLS = {7, 8, 9, 10, 12, 13, 27}
 #: How an error names binary content that :func:`sniff_format` recognises.
 DESCRIBE = {
-    "parquet": "a Parquet file", "zip": "a ZIP archive (or an Office document)",
-    "gzip": "gzip-compressed data", "bzip2": "bzip2-compressed data",
-    "pdf": "a PDF document", "avro": "an Avro file", "tar": "a tar archive",
+    "parquet": "a Parquet file",
+    "zip": "a ZIP archive (or an Office document)",
+    "gzip": "gzip-compressed data",
+    "bzip2": "bzip2-compressed data",
+    "pdf": "a PDF document",
+    "avro": "an Avro file",
+    "tar": "a tar archive",
     "ole": "a legacy or encrypted Office document",
 }
 
@@ -114,12 +120,12 @@ def sniff_encoding(blob: Blob, what: str = "text") -> Encoding:
 
 def open_text(blob: Blob, encoding: Encoding) -> IO[str]:
     """Open for reading with universal newlines kept raw (``newline=""``)."""
-    return io.TextIOWrapper(blob.open(), encoding=encoding.name, errors="replace",
-                            newline="")
+    return io.TextIOWrapper(blob.open(), encoding=encoding.name, errors="replace", newline="")
 
 
-def bounded_lines(fh: IO[str], limit: int, budget: CharBudget | None = None
-                  ) -> Iterator[tuple[str, bool]]:
+def bounded_lines(
+    fh: IO[str], limit: int, budget: CharBudget | None = None
+) -> Iterator[tuple[str, bool]]:
     """Lines without their newline, each cut at ``limit`` characters: (text, was_cut).
 
     The rest of an over-long line is read in pieces of ``limit`` characters and dropped
@@ -191,5 +197,7 @@ class CharBudget:
         """The note on over-long lines, when some were cut."""
         if not self.cut_lines:
             return None
-        return (f"{self.cut_lines} lines longer than {self.max_line_chars} characters "
-                f"cut at {self.max_line_chars}")
+        return (
+            f"{self.cut_lines} lines longer than {self.max_line_chars} characters "
+            f"cut at {self.max_line_chars}"
+        )

@@ -32,14 +32,19 @@ def _records(doc: Any) -> list[Any]:
     if isinstance(doc, dict):
         lists = [v for v in doc.values() if isinstance(v, list)]
         others = [v for v in doc.values() if isinstance(v, dict | list)]
-        if (len(lists) == 1 and len(others) == 1 and lists[0]
-                and all(isinstance(r, dict) for r in lists[0])):
+        if (
+            len(lists) == 1
+            and len(others) == 1
+            and lists[0]
+            and all(isinstance(r, dict) for r in lists[0])
+        ):
             return lists[0]
     return [doc]
 
 
-def _batches(records: Iterator[Any], batch_rows: int, limit: int | None,
-             notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def _batches(
+    records: Iterator[Any], batch_rows: int, limit: int | None, notes: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
     chunk: list[dict[str, Any]] = []
     for total, record in enumerate(records):
         if limit is not None and total >= limit:
@@ -54,8 +59,14 @@ def _batches(records: Iterator[Any], batch_rows: int, limit: int | None,
         yield records_to_batch(chunk)
 
 
-def json_batches(blob: Blob, *, batch_rows: int, limit: int | None, max_bytes: int,
-                 notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def json_batches(
+    blob: Blob,
+    *,
+    batch_rows: int,
+    limit: int | None,
+    max_bytes: int,
+    notes: list[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
     """Flattened records of a whole JSON document (read whole: up to ``max_bytes``)."""
     size = blob.size
     if size is not None and size > max_bytes:
@@ -76,8 +87,9 @@ def json_batches(blob: Blob, *, batch_rows: int, limit: int | None, max_bytes: i
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AssetError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-                         ) from None
+        raise AssetError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     except RecursionError:
         raise AssetError("JSON nested too deeply to read") from None
     del text
@@ -87,9 +99,15 @@ def json_batches(blob: Blob, *, batch_rows: int, limit: int | None, max_bytes: i
     yield from _batches(iter(records), batch_rows, limit, notes)
 
 
-def jsonl_batches(blob: Blob, *, batch_rows: int, limit: int | None, max_line_chars: int,
-                  max_bytes: int | None = None,
-                  notes: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+def jsonl_batches(
+    blob: Blob,
+    *,
+    batch_rows: int,
+    limit: int | None,
+    max_line_chars: int,
+    max_bytes: int | None = None,
+    notes: list[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
     """Flattened records of a JSON Lines file; bad lines are skipped and counted.
 
     ``limit`` caps the records and ``max_bytes`` the text read (sampling)."""

@@ -13,8 +13,9 @@ from piiscan.connectors.readers.encoding import (
 )
 
 
-def text_lines(blob: Blob, *, max_line_chars: int, max_bytes: int | None = None,
-               notes: list[str] | None = None) -> Iterator[str]:
+def text_lines(
+    blob: Blob, *, max_line_chars: int, max_bytes: int | None = None, notes: list[str] | None = None
+) -> Iterator[str]:
     """Lines of a text document; ``max_bytes`` stops early when sampling (with a note).
 
     Lines longer than ``max_line_chars`` are cut (a note counts them)."""

@@ -22,14 +22,16 @@ from presidio_analyzer.predefined_recognizers import InPanRecognizer, UrlRecogni
 
 _DOMAIN_START = r"(?<![a-z0-9.\-])"
 _PAN_TOKEN = r"[\w@#$%^?~-]"
-SAFE_PAN_LOW = (rf"\b((?={_PAN_TOKEN}{{0,9}}[a-zA-Z])(?={_PAN_TOKEN}{{0,6}}[0-9]{{4}})"
-                rf"{_PAN_TOKEN}{{10}})\b")
+SAFE_PAN_LOW = (
+    rf"\b((?={_PAN_TOKEN}{{0,9}}[a-zA-Z])(?={_PAN_TOKEN}{{0,6}}[0-9]{{4}})"
+    rf"{_PAN_TOKEN}{{10}})\b"
+)
 
 
 def _bounded_url(regex: str) -> str:
     """The non-schema URL pattern anchored at the start of a run of domain characters."""
     prefix = "(?i)" if regex.startswith("(?i)") else ""
-    return prefix + _DOMAIN_START + regex[len(prefix):]
+    return prefix + _DOMAIN_START + regex[len(prefix) :]
 
 
 class SafeUrlRecognizer(UrlRecognizer):

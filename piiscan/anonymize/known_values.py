@@ -19,8 +19,16 @@ from collections.abc import Iterable
 from piiscan.model import Span
 
 #: Entity types worth remembering: direct identifiers that appear verbatim in text.
-REMEMBERED = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO", "IBAN_CODE",
-              "CREDIT_CARD", "USERNAME")
+REMEMBERED = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "US_SSN",
+    "UK_NINO",
+    "IBAN_CODE",
+    "CREDIT_CARD",
+    "USERNAME",
+)
 MAX_WORDS = 5
 MIN_CHARS = 5
 _WORD = re.compile(r"[\w@.+]+")
@@ -73,7 +81,7 @@ class KnownValues:
         while i < len(words):
             hit = None
             for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
-                entity = self._values.get(" ".join(w for _, _, w in words[i:i + n]))
+                entity = self._values.get(" ".join(w for _, _, w in words[i : i + n]))
                 if entity:
                     start = words[i][0]
                     if entity == "PHONE_NUMBER" and start and text[start - 1] in "(+":

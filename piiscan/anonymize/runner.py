@@ -127,16 +127,13 @@ def anonymize(
     _check_inventory(inventory, source)
     plan = build_plan(inventory, rules)
     operators = Operators(keyring, realistic_names=realistic_names)
-    transformer = PolicyTransformer(
-        plan, rules, operators, scanner.analyze, config.min_score
-    )
+    transformer = PolicyTransformer(plan, rules, operators, scanner.analyze, config.min_score)
     say(f"writing {mask_url(target)}")
     report = _copy(source, target, transformer, config, overwrite, on_event)
     verification = None
     if verify_level:
         say(f"verifying {mask_url(target)} (nothing at {verify_level} or above may remain)")
-        verification = verify(target, config, policy, plan, verify_level,
-                              _renamed(source, target))
+        verification = verify(target, config, policy, plan, verify_level, _renamed(source, target))
     manifest = build_manifest(
         source, target, policy, keyring, plan, transformer, report, verification, inventory
     )
@@ -179,7 +176,11 @@ class _CopyProgress:
 
 
 def _copy(
-    source: str, target: str, transformer: Any, config: Config, overwrite: bool,
+    source: str,
+    target: str,
+    transformer: Any,
+    config: Config,
+    overwrite: bool,
     on_event: Callable[[Event], None] | None = None,
 ) -> CopyReport:
     progress = _CopyProgress(target, on_event)
@@ -217,8 +218,14 @@ def _renamed(source: str, target: str) -> dict[str, str]:
     return {dst.name: src.name} if src.is_file() else {}
 
 
-def verify(target: str, config: Config, policy: Policy, plan: Plan, level: str,
-           renamed: dict[str, str] | None = None) -> Verification:
+def verify(
+    target: str,
+    config: Config,
+    policy: Policy,
+    plan: Plan,
+    level: str,
+    renamed: dict[str, str] | None = None,
+) -> Verification:
     """Re-scan ``target`` (reserved/test values count as non-real) and list what remains."""
     cfg = replace(config, ignore_reserved=True, state_path=None)
     rescanner = Scanner(cfg, policy=policy)

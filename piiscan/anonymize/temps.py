@@ -36,7 +36,7 @@ def remove_stale_temps(target: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(base) or not _stale(entry, entry.name[len(base):]):
+        if not entry.name.startswith(base) or not _stale(entry, entry.name[len(base) :]):
             continue
         path = Path(entry.path)
         with contextlib.suppress(OSError):

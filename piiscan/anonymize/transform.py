@@ -134,8 +134,11 @@ class PolicyTransformer:
                 for s in spans
                 if s.score >= self.min_score and self.rules.spec_for(s.entity_type).name != "keep"
             ]
-            keep += [s for s in self.known.find(text, keep)
-                     if self.rules.spec_for(s.entity_type).name != "keep"]
+            keep += [
+                s
+                for s in self.known.find(text, keep)
+                if self.rules.spec_for(s.entity_type).name != "keep"
+            ]
             for s in keep:
                 self.spans[(asset, field, s.entity_type)] += 1
             out.append(self.operators.apply_text(text, keep, self.rules.spec_for) if keep else text)

@@ -21,34 +21,81 @@ _KEY_FILE = click.option(
 
 @click.command()
 @click.argument("source", required=False)
-@click.option("--to", "target", help="Where the de-identified copy goes: a database URL "
-              "(a bare *.db path means SQLite) for a database, a path for files.")
-@click.option("--inventory", "inventory_path", type=click.Path(exists=True, dir_okay=False),
-              help="Saved inventory of SOURCE to plan from [default: scan SOURCE now].")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
-              help="Policy YAML; its `anonymization` section picks the operators.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="TOML config file [default: ./piiscan.toml if present].")
+@click.option(
+    "--to",
+    "target",
+    help="Where the de-identified copy goes: a database URL "
+    "(a bare *.db path means SQLite) for a database, a path for files.",
+)
+@click.option(
+    "--inventory",
+    "inventory_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Saved inventory of SOURCE to plan from [default: scan SOURCE now].",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    help="Policy YAML; its `anonymization` section picks the operators.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="TOML config file [default: ./piiscan.toml if present].",
+)
 @click.option("--spacy-model", help="spaCy pipeline name or path; 'none' for rule-only.")
 @_KEY_FILE
-@click.option("--verify/--no-verify", default=True, show_default=True,
-              help="Re-scan the output and exit 1 if personal data is left.")
-@click.option("--verify-level", type=click.Choice(LEVELS), default="high", show_default=True,
-              help="Lowest sensitivity the verification reports.")
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Re-scan the output and exit 1 if personal data is left.",
+)
+@click.option(
+    "--verify-level",
+    type=click.Choice(LEVELS),
+    default="high",
+    show_default=True,
+    help="Lowest sensitivity the verification reports.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing target.")
-@click.option("--realistic-names", is_flag=True,
-              help="Fake but realistic names instead of pseudonym tokens for PERSON.")
-@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where the manifest goes [default: next to the target].")
-@click.option("--sample-rows", type=click.IntRange(min=1),
-              help="Rows per table read by the planning scan [default: 2000].")
+@click.option(
+    "--realistic-names",
+    is_flag=True,
+    help="Fake but realistic names instead of pseudonym tokens for PERSON.",
+)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the manifest goes [default: next to the target].",
+)
+@click.option(
+    "--sample-rows",
+    type=click.IntRange(min=1),
+    help="Rows per table read by the planning scan [default: 2000].",
+)
 @click.option("--generate-key", is_flag=True, help="Print a new random key and exit.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr.")
-def anonymize(source: str | None, target: str | None, inventory_path: str | None,
-              policy_path: str | None, config_path: str | None, spacy_model: str | None,
-              key_file: Path | None, verify: bool, verify_level: str, overwrite: bool,
-              realistic_names: bool, manifest_path: Path | None, sample_rows: int | None,
-              generate_key: bool, progress: bool | None) -> None:
+def anonymize(
+    source: str | None,
+    target: str | None,
+    inventory_path: str | None,
+    policy_path: str | None,
+    config_path: str | None,
+    spacy_model: str | None,
+    key_file: Path | None,
+    verify: bool,
+    verify_level: str,
+    overwrite: bool,
+    realistic_names: bool,
+    manifest_path: Path | None,
+    sample_rows: int | None,
+    generate_key: bool,
+    progress: bool | None,
+) -> None:
     """Write a de-identified copy of SOURCE (a database URL or a path) to --to TARGET.
 
     Operators come from the policy per entity type, category or sensitivity level;
@@ -68,17 +115,26 @@ def anonymize(source: str | None, target: str | None, inventory_path: str | None
     from piiscan.config import load_config
     from piiscan.reports.loading import load_inventory
 
-    config = load_config(config_path, spacy_model=spacy_model, policy_path=policy_path,
-                         sample_rows=sample_rows)
+    config = load_config(
+        config_path, spacy_model=spacy_model, policy_path=policy_path, sample_rows=sample_rows
+    )
     keyring = Keyring.load(key_file)
     inventory = load_inventory(inventory_path) if inventory_path else None
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as on_event:
-        result = run(source, target, config, keyring, inventory=inventory,
-                     verify_level=verify_level if verify else None, overwrite=overwrite,
-                     realistic_names=realistic_names, manifest_path=manifest_path,
-                     on_event=on_event,
-                     progress=(lambda m: click.echo(m, err=True)) if show else None)
+        result = run(
+            source,
+            target,
+            config,
+            keyring,
+            inventory=inventory,
+            verify_level=verify_level if verify else None,
+            overwrite=overwrite,
+            realistic_names=realistic_names,
+            manifest_path=manifest_path,
+            on_event=on_event,
+            progress=(lambda m: click.echo(m, err=True)) if show else None,
+        )
     _summary(result)
     sys.exit(result.exit_code)
 
@@ -90,9 +146,11 @@ def _summary(result: object) -> None:
     copied = [a for a in result.report.assets if a.status == "copied"]
     skipped = [a for a in result.report.assets if a.status == "skipped"]
     fields = sum(len(a["fields"]) for a in result.manifest["assets"])
-    click.echo(f"{len(copied)} asset(s) written, {len(skipped)} skipped, "
-               f"{len(result.report.failed)} failed; {fields} field(s) transformed; "
-               f"manifest: {result.manifest_path}")
+    click.echo(
+        f"{len(copied)} asset(s) written, {len(skipped)} skipped, "
+        f"{len(result.report.failed)} failed; {fields} field(s) transformed; "
+        f"manifest: {result.manifest_path}"
+    )
     for a in skipped:
         click.echo(f"skipped: {a.asset}: {a.reason}", err=True)
     for a in result.report.failed:
@@ -102,31 +160,42 @@ def _summary(result: object) -> None:
         click.echo("verification: skipped (--no-verify)")
         return
     for leak in v.leaks:
-        click.echo(f"LEFT: {leak['asset']}.{leak['field']} ({leak['sensitivity']}: "
-                   f"{', '.join(leak['entities'])})", err=True)
+        click.echo(
+            f"LEFT: {leak['asset']}.{leak['field']} ({leak['sensitivity']}: "
+            f"{', '.join(leak['entities'])})",
+            err=True,
+        )
     for err in v.errors:
         click.echo(f"verification error: {err}", err=True)
     state = "passed" if v.passed else "FAILED"
-    click.echo(f"verification {state}: {len(v.leaks)} field(s) at {v.level} or above left, "
-               f"{len(v.accepted)} generalized field(s) accepted")
+    click.echo(
+        f"verification {state}: {len(v.leaks)} field(s) at {v.level} or above left, "
+        f"{len(v.accepted)} generalized field(s) accepted"
+    )
 
 
 @click.command()
 @click.argument("source")
 @click.option("--to", "target", required=True, help="Where the restored copy goes.")
-@click.option("--manifest", "manifest_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The manifest `piiscan anonymize` wrote.")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The manifest `piiscan anonymize` wrote.",
+)
 @_KEY_FILE
 @click.option("--overwrite", is_flag=True, help="Replace an existing target.")
-def deanonymize(source: str, target: str, manifest_path: Path, key_file: Path | None,
-                overwrite: bool) -> None:
+def deanonymize(
+    source: str, target: str, manifest_path: Path, key_file: Path | None, overwrite: bool
+) -> None:
     """Restore the fields of an anonymized copy that the `encrypt` operator encrypted."""
     from piiscan.anonymize.keys import Keyring
     from piiscan.anonymize.runner import deanonymize as run
     from piiscan.config import load_config
 
-    report = run(source, target, manifest_path, Keyring.load(key_file), load_config(),
-                 overwrite=overwrite)
+    report = run(
+        source, target, manifest_path, Keyring.load(key_file), load_config(), overwrite=overwrite
+    )
     click.echo(f"{len(report.assets)} asset(s) written, {len(report.failed)} failed")
     sys.exit(1 if report.failed else 0)

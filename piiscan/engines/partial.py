@@ -30,7 +30,6 @@ from piiscan.model import TextFinding
 Key = tuple[str, int]
 
 
-
 @dataclass(frozen=True)
 class ValueFinding:
     """A free-text span found in one distinct value (evidence already masked)."""
