@@ -20,7 +20,7 @@ import click
 from piiscan import __version__
 from piiscan.commands import options as opt
 from piiscan.errors import PiiscanError
-from piiscan.policy import LEVELS, level_rank
+from piiscan.policy import level_rank
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -261,25 +261,9 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
 
 @cli.command()
 @click.argument("inventory", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    default="table",
-    show_default=True,
-    help="Reporter to render with (see `piiscan plugins`).",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(LEVELS),
-    help="Exit 1 when an asset is at or above this sensitivity level.",
-)
+@opt.FORMAT
+@opt.OUTPUT
+@opt.fail_on("an asset")
 def report(inventory: Path, fmt: str, output: Path | None, fail_on: str | None) -> None:
     """Re-render a saved JSON inventory without rescanning."""
     from piiscan.registry import default_registry

@@ -99,31 +99,31 @@ def _formatted_numbers() -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("text", PHONE_TEXTS + _formatted_numbers())
-def test_reach_phone_shape_admits_every_phone_the_lift_raises(text: str) -> None:
-    """``reach._PHONE_FORMATTED`` (checked before Presidio runs) must match wherever
-    ``lift_formatted_phones`` (run on Presidio's results) raises a phone's score: the
-    two rules must change together."""
+def _lifted_phones(text: str) -> list[str]:
+    """The phone matches in ``text`` whose score ``lift_formatted_phones`` raises."""
     results = DigitGuardedPhoneRecognizer(supported_regions=REGIONS).analyze(
         text, ["PHONE_NUMBER"]
     )
     before = [r.score for r in results]
     lift_formatted_phones(text, results)
-    lifted = [r for r, score in zip(results, before, strict=True) if r.score > score]
+    return [
+        text[r.start : r.end] for r, score in zip(results, before, strict=True) if r.score > score
+    ]
+
+
+@pytest.mark.parametrize("text", PHONE_TEXTS + _formatted_numbers())
+def test_reach_phone_shape_admits_every_phone_the_lift_raises(text: str) -> None:
+    """``reach._PHONE_FORMATTED`` (checked before Presidio runs) must match wherever
+    ``lift_formatted_phones`` (run on Presidio's results) raises a phone's score: the
+    two rules must change together."""
+    lifted = _lifted_phones(text)
     if lifted:
-        assert _PHONE_FORMATTED.search(text), (text, [text[r.start : r.end] for r in lifted])
+        assert _PHONE_FORMATTED.search(text), (text, lifted)
 
 
 def test_formatted_number_table_exercises_the_lift() -> None:
-    lifted = 0
-    for text in _formatted_numbers():
-        results = DigitGuardedPhoneRecognizer(supported_regions=REGIONS).analyze(
-            text, ["PHONE_NUMBER"]
-        )
-        before = [r.score for r in results]
-        lift_formatted_phones(text, results)
-        lifted += any(r.score > b for r, b in zip(results, before, strict=True))
-    assert lifted > len(_formatted_numbers()) // 2
+    texts = _formatted_numbers()
+    assert sum(bool(_lifted_phones(text)) for text in texts) > len(texts) // 2
 
 
 def _engine(cls: type[AnalyzerEngine], nlp_engine: NlpEngine | None = None) -> AnalyzerEngine:

@@ -1,4 +1,5 @@
-"""Click options that ``scan`` and ``spark-scan`` share: one definition, one help text.
+"""Click options that ``scan``, ``spark-scan`` and ``report`` share: one definition, one
+help text.
 
 Each name is a decorator; stack it on a command as ``@FORMAT``. The options whose help
 depends on the command (where the spaCy model is looked up, what ``--fail-on`` judges)
