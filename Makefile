@@ -23,7 +23,7 @@ bench: setup ## column-level detection quality on the synthetic corpus
 	$(PY) benchmarks/corpus.py $(BENCH_OUT)/corpus --rows 300 --seed 1
 	PIISCAN_SPACY_MODEL=$${PIISCAN_SPACY_MODEL:-$(SHARED_MODEL)} $(VENV)/bin/piiscan scan \
 	    sqlite:///$(BENCH_OUT)/corpus/corpus.db $(BENCH_OUT)/corpus/files \
-	    --format json --output $(BENCH_OUT)/inventory.json --no-progress
+	    --no-default-allow-list --format json --output $(BENCH_OUT)/inventory.json --no-progress
 	$(PY) benchmarks/evaluate_columns.py --labels $(BENCH_OUT)/corpus/labels.json \
 	    --inventory $(BENCH_OUT)/inventory.json
 	$(PY) benchmarks/evaluate_declarations.py --policies ../shared/privacy-policies \

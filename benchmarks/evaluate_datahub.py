@@ -334,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
 
     gold = load_gold(args.data)
     files = shipped(args.data, gold)
-    config = Config(spacy_model=args.spacy_model, progress=False)
+    # detection is measured: reserved/test values count as real (--no-default-allow-list)
+    config = Config(spacy_model=args.spacy_model, progress=False, ignore_reserved=False)
     policy = load_policy()
     started = time.perf_counter()
     values = {d: column_values(p, config, args.vanilla_values) for d, p in files.items()}

@@ -115,7 +115,7 @@ def main() -> int:
     args = parser.parse_args()
     records = json.loads(args.data.read_text(encoding="utf-8"))[: args.limit]
     texts = [r["full_text"] for r in records]
-    detector = PresidioDetector(Config(spacy_model=args.spacy_model))
+    detector = PresidioDetector(Config(spacy_model=args.spacy_model, ignore_reserved=False))
     started = time.perf_counter()
     predictions = detector.analyze(texts)
     figures = {

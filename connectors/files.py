@@ -11,25 +11,25 @@ hidden parts skipped.
 Every file or object is a :class:`~piiscan.connectors.readers.blob.Blob` read by the same
 format readers. Its content is sniffed before its extension is trusted: a ``.csv`` that
 holds Parquet is read as Parquet (with a note), one that holds other binary data is an
-error naming it, and a zero-byte file is the error "empty file". Unless
+error naming it, and a zero-byte file is an empty asset (a note, not an error). Unless
 ``Config.full``, large files are sampled (``Config.sample_rows`` rows, about
 ``Config.sample_bytes`` of text, a spread of Parquet row groups) and a note says so.
 
 Assets are named by their path (or key) relative to the source with ``/`` separators (the
-file name for a single-file source). ``Config.include`` / ``Config.exclude`` are
-:mod:`fnmatch` globs on that path (``*`` also crosses ``/``: ``logs/*`` covers the whole
-tree below ``logs``), or on ``path.field`` for fields, where the path part ends with the
-file's extension (``people.csv.email``, ``*.csv.phone``, ``*.json.address.*``). A file is
-read when some include pattern matches its path or the path part of a field pattern; an
-excluded path is not read at all.
+file name for a single-file source); archive members and Excel sheets add a segment
+(``backup.zip/people.csv``, ``book.xlsx/Sheet1``). ``Config.include`` / ``Config.exclude``
+follow :mod:`piiscan.selection` (``docs/selection.md``): the qualified name of a field is
+the path's segments, then the field (``exports/people.csv.email``). An excluded file,
+folder or archive is not opened; with include patterns, a file is read only when a pattern
+names it (or a folder/archive above it) or may name one of its fields, and a file none of
+whose fields is selected is left out.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from piiscan.config import Config
-from piiscan.connectors.readers import SNIFF_BYTES, format_for, mismatch
+from piiscan.connectors.readers import FORMATS, SNIFF_BYTES, format_for, mismatch
 from piiscan.connectors.readers.archives import ArchiveLimits, SkippedMember, expand
 from piiscan.connectors.readers.blob import Blob, PathBlob
 from piiscan.connectors.readers.csv_reader import csv_batches
@@ -59,10 +59,11 @@ from piiscan.connectors.readers.parquet_reader import (
     projected_columns,
 )
 from piiscan.connectors.readers.text_reader import text_lines
-from piiscan.connectors.storage import ObjectStore, is_store_url
-from piiscan.errors import AssetError, SourceError
+from piiscan.connectors.storage import ObjectStore, filesystem_class, is_store_url, scheme_of
+from piiscan.errors import AssetError, EmptyAsset, SourceError
 from piiscan.masking import mask_url
 from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
+from piiscan.selection import NothingSelected, Selection
 
 #: Formats the readers of this module handle; others go to the hook in FileAsset.
 TABLE_FORMATS = ("csv", "json", "jsonl", "parquet")
@@ -72,6 +73,8 @@ TEXT_FORMATS = ("text", "pdf", "docx", "eml")
 #: :mod:`~piiscan.connectors.readers.archives`: their content is checked against the
 #: extension before reading (an ``.xlsx`` that is not a workbook is an error).
 OTHER_FORMATS: tuple[str, ...] = ("xlsx", "pdf", "docx", "eml", "avro", "archive")
+#: Formats whose members (archive members, sheets, attachments) are assets of their own.
+CONTAINER_FORMATS = ("archive", "xlsx", "eml")
 
 
 def source_path(source: str) -> Path:
@@ -84,48 +87,15 @@ def source_path(source: str) -> Path:
     return Path(source).expanduser()
 
 
-class Selection:
-    """Include/exclude globs on relative paths and ``path.field`` names."""
+def file_selection(include: Iterable[str], exclude: Iterable[str]) -> Selection:
+    """The include/exclude patterns as they apply to files: ``/``-separated paths, and
+    the extensions the readers know are part of a file name."""
+    return Selection(include, exclude, paths=True, suffixes=tuple(FORMATS))
 
-    def __init__(self, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
-        self.include = include
-        self.exclude = exclude
 
-    def reads_file(self, rel: str) -> bool:
-        if any(fnmatchcase(rel, p) for p in self.exclude):
-            return False
-        if not self.include:
-            return True
-        return any(fnmatchcase(rel, p) or self._field_split(rel, p) for p in self.include)
-
-    @staticmethod
-    def _field_split(rel: str, pattern: str) -> list[str]:
-        """The field parts of ``pattern`` whose path part matches ``rel`` and ends with its
-        extension (``*.csv.email`` → ``["email"]`` for ``a.csv``)."""
-        suffix = PurePosixPath(rel).suffix.lower()
-        if not suffix:
-            return []
-        return [
-            pattern[i + 1 :]
-            for i in range(1, len(pattern))
-            if pattern[i] == "."
-            and pattern[:i].lower().endswith(suffix)
-            and fnmatchcase(rel, pattern[:i])
-        ]
-
-    def _field_match(self, rel: str, field: str, pattern: str) -> bool:
-        return any(fnmatchcase(field, rest) for rest in self._field_split(rel, pattern))
-
-    def reads_field(self, rel: str, field: str) -> bool:
-        if any(self._field_match(rel, field, p) for p in self.exclude):
-            return False
-        if not self.include or any(fnmatchcase(rel, p) for p in self.include):
-            return True
-        return any(self._field_match(rel, field, p) for p in self.include)
-
-    @property
-    def filters_fields(self) -> bool:
-        return bool(self.include or self.exclude)
+def name_parts(name: str) -> tuple[str, ...]:
+    """The path segments of an asset name (``exports/people.csv`` → two parts)."""
+    return tuple(name.split("/"))
 
 
 class FileAsset(Asset):
@@ -146,6 +116,7 @@ class FileAsset(Asset):
         self.size = blob.size
         self.fingerprint = blob.fingerprint
         self._parquet_meta: pq.FileMetaData | None = None
+        self._kept: dict[str, bool] = {}
 
     @property  # type: ignore[override]
     def bytes_read(self) -> int:
@@ -169,15 +140,33 @@ class FileAsset(Asset):
             cols = parquet_columns(pf)
         except AssetError:
             return []  # batches() reports the reason
-        return [c for c in cols if self._keep(c.name)]
+        kept = [c for c in cols if self._keep(c.name)]
+        if cols and not kept:
+            raise NothingSelected(f"no field of {self.name} is selected")
+        return kept
+
+    @property
+    def _filters(self) -> bool:
+        return self.selection is not None and self.selection.active
+
+    def known_fields(self, names: Iterable[str]) -> None:
+        if self.selection is not None:
+            for name in names:
+                self._keep(name)
+            self.selection.seen(name_parts(self.name))
 
     def _keep(self, field: str) -> bool:
-        return self.selection is None or self.selection.reads_field(self.name, field)
+        if self.selection is None:
+            return True
+        kept = self._kept.get(field)
+        if kept is None:
+            kept = self._kept[field] = self.selection.field(name_parts(self.name), field)
+        return kept
 
     def _content_format(self) -> str | None:
         """The format to read: the extension's, unless the content is Parquet."""
         if self.blob.size == 0:
-            raise AssetError("empty file")
+            raise EmptyAsset("empty file")
         if self.format in ("csv", "json", "jsonl"):
             magic = sniff_magic(read_head(self.blob, 8))
             if magic is not None and magic[0] == "parquet":
@@ -218,8 +207,10 @@ class FileAsset(Asset):
         if fmt == "parquet":
             pf = open_parquet(self.blob, self._parquet_meta)
             columns = None
-            if self.selection is not None and self.selection.filters_fields:
+            if self._filters:
                 columns = projected_columns(pf, self._keep)
+                if not columns and pf.schema_arrow.names:
+                    raise NothingSelected(f"no field of {self.name} is selected")
             return parquet_batches(
                 pf, batch_rows=cfg.batch_rows, limit=limit, notes=self.notes, columns=columns
             )
@@ -256,19 +247,34 @@ class FileAsset(Asset):
     def batches(self) -> Iterator[pa.RecordBatch]:
         if self.kind == "text":
             raise AssetError(f"{self.name} is a text document, not a table")
+        selection = self.selection
+        if selection is None or not selection.active:
+            yield from self._raw_batches()
+            return
+        # A file with fields, none of them selected, is left out; JSON's fields can first
+        # appear in a later batch, the other formats' are all in the first one.
+        fixed = self.format not in ("json", "jsonl")
+        parts = name_parts(self.name)
+        columns = kept = False
+        # read only for the fields an include pattern may name: none, nothing to keep
+        partial = selection.asset(parts) == "some"
         for batch in self._raw_batches():
-            if self.selection is not None and self.selection.filters_fields:
-                keep = [i for i, n in enumerate(batch.schema.names) if self._keep(n)]
-                if len(keep) != batch.num_columns:
-                    batch = batch.select(keep)
-            yield batch
+            selection.seen(parts)  # its fields are known from here on
+            keep = [i for i, n in enumerate(batch.schema.names) if self._keep(n)]
+            columns, kept = columns or batch.num_columns > 0, kept or bool(keep)
+            if columns and not kept and fixed:
+                raise NothingSelected(f"no field of {self.name} is selected")
+            yield batch if len(keep) == batch.num_columns else batch.select(keep)
+        selection.seen(parts)
+        if not kept and (columns or partial):
+            raise NothingSelected(f"no field of {self.name} is selected")
 
     def lines(self) -> Iterator[str]:
         if self.kind != "text":
             raise AssetError(f"{self.name} is a structured file, not a text document")
         if self.format in ("pdf", "docx", "eml"):
             if self.blob.size == 0:
-                raise AssetError("empty file")
+                raise EmptyAsset("empty file")
             return self._other_lines(self.format)
         fmt = self._content_format()
         if fmt != "text":
@@ -326,6 +332,21 @@ class UnreadableAsset(Asset):
         raise AssetError(self.reason)
 
 
+class EmptyFileAsset(UnreadableAsset):
+    """A zero-byte file or object of any format: nothing to read and nothing missed, so
+    the scan records a note on it, not an error."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, "empty file")
+        self.size = self.bytes_read = 0
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        raise EmptyAsset(self.reason)
+
+    def lines(self) -> Iterator[str]:
+        raise EmptyAsset(self.reason)
+
+
 class FileConnector(Connector):
     """Files and directory trees on the local file system, and objects in stores."""
 
@@ -337,14 +358,22 @@ class FileConnector(Connector):
 
     def __init__(self, source: str, config: Config) -> None:
         super().__init__(source, config)
-        self.selection = Selection(config.include, config.exclude)
+        self.selection = file_selection(config.include, config.exclude)
         self.store: ObjectStore | None = None
         if is_store_url(source):
             self.store = ObjectStore(source, config)
             return
         self.root = source_path(source)
-        if not self.root.exists():
-            raise SourceError(f"no such file or directory: {self.root}")
+        self.preflight(source)
+
+    @classmethod
+    def preflight(cls, source: str) -> None:
+        if is_store_url(source):  # the extra must be installed: said before a model loads
+            filesystem_class(scheme_of(source) or "")
+            return
+        root = source_path(source)
+        if not root.exists():
+            raise SourceError(f"no such file or directory: {root}")
 
     @classmethod
     def accepts(cls, source: str) -> bool:
@@ -374,10 +403,26 @@ class FileConnector(Connector):
         for blob in blobs:
             yield from self._blob_assets(blob, single)
 
+    def _admits(self, name: str, fmt: str | None) -> bool:
+        """Whether the include/exclude patterns let a file through: a container (archive,
+        workbook, e-mail) unless it is excluded, a file when it may have a selected field
+        (a text document: when it is selected)."""
+        parts = name_parts(name)
+        if fmt in CONTAINER_FORMATS:
+            return not self.selection.excluded(parts)
+        fields = fmt not in (*TEXT_FORMATS, "", None)
+        return self.selection.asset(parts, fields=fields) in ("all", "some")
+
     def _blob_assets(self, blob: Blob, single: bool) -> Iterator[Asset]:
-        if not self.selection.reads_file(blob.name):
-            return
         fmt = format_for(blob.name)
+        if not self._admits(blob.name, fmt):
+            return
+        if blob.size == 0 and (fmt is not None or single):
+            parts = name_parts(blob.name)
+            self.selection.seen(parts)  # no fields to see
+            if self.selection.asset(parts, fields=False) == "all":
+                yield EmptyFileAsset(blob.name)
+            return
         if fmt in OTHER_FORMATS and blob.size != 0:
             try:
                 problem = mismatch(fmt, read_head(blob, SNIFF_BYTES))
@@ -387,17 +432,23 @@ class FileConnector(Connector):
                 yield UnreadableAsset(blob.name, problem)
                 return
         if fmt == "archive":
-            found = members = 0
+            found = members = left_out = 0
             for item in expand(blob, ArchiveLimits.from_config(self.config)):
                 members += 1
                 if isinstance(item, SkippedMember):
+                    if self.selection.excluded(name_parts(item.name)):
+                        left_out += 1
+                        continue
                     found += 1
                     yield UnreadableAsset(item.name, item.reason)
+                    continue
+                if not self._admits(item.name, format_for(item.name)):
+                    left_out += 1
                     continue
                 for asset in self._blob_assets(item, single=False):
                     found += 1
                     yield asset
-            if not found:  # an archive piiscan could not look into must not look clean
+            if not found and not left_out:  # an archive not looked into must not look clean
                 yield UnreadableAsset(
                     blob.name, f"no member of a supported type ({members} member(s) not scanned)"
                 )
@@ -409,10 +460,12 @@ class FileConnector(Connector):
                 yield UnreadableAsset(blob.name, str(exc))
                 return
             for sheet in sheets:
-                yield SheetAsset(blob, sheet, self.config, self.selection)
+                if self.selection.asset((*name_parts(blob.name), sheet)) in ("all", "some"):
+                    yield SheetAsset(blob, sheet, self.config, self.selection)
             return
         if fmt == "eml":
-            yield FileAsset(blob, fmt, self.config, self.selection)
+            if self.selection.asset(name_parts(blob.name), fields=False) == "all":
+                yield FileAsset(blob, fmt, self.config, self.selection)
             attachments = eml_attachments(blob, max_bytes=self.config.max_text_bytes)
             while True:
                 try:

@@ -6,16 +6,11 @@ PostgreSQL ``default_transaction_read_only``); SQL is built with SQLAlchemy Core
 identifiers are always quoted by SQLAlchemy. Without ``Config.full`` each table yields
 at most ``Config.sample_rows`` rows, in random order when that is cheap.
 
-Include/exclude patterns (``Config.include`` / ``Config.exclude``) are case-insensitive
-:mod:`fnmatch` globs on ``schema.table.column``, written with one, two or three
-dot-separated parts:
-
-* ``table`` — the whole table in any schema (``customers``, ``tmp_*``);
-* ``table.column`` — columns of a table in any schema (``customers.email``, ``*.notes``);
-* ``schema.table.column`` — fully qualified (``crm.*.*``, ``main.users.ssn``).
-
-A column is selected when no exclude pattern matches it and, if include patterns are
-given, one of them does; a table with no selected column is not read at all.
+Include/exclude patterns (``Config.include`` / ``Config.exclude``) follow
+:mod:`piiscan.selection` (``docs/selection.md``) on ``schema.table.column`` and its
+trailing parts: ``email`` (columns), ``customers`` (a table), ``customers.email``,
+``crm.*`` (a schema's tables) and ``main.customers.email``. A table is not read when an
+exclude pattern names it or its schema, or when none of its columns is selected.
 
 A table whose connection fails (server restarted, network cut) is retried after
 :data:`RETRY_DELAYS`; rows already read are skipped on the re-read only when they come
@@ -33,7 +28,6 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -55,9 +49,11 @@ from piiscan.config import Config
 from piiscan.connectors.readers.arrow import rows_to_batch
 from piiscan.connectors.storage import is_store_url
 from piiscan.errors import AssetError, SourceError, UsageError
+from piiscan.install import install_command
 from piiscan.log_scrub import register_url
 from piiscan.masking import mask_url, scrub, url_secrets
 from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
+from piiscan.selection import Selection
 
 log = logging.getLogger(__name__)
 
@@ -67,45 +63,11 @@ SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "mysql", "performance_sche
 RANDOM_MAX_ROWS = 1_000_000
 RANDOM_DIALECTS = ("postgresql", "sqlite")
 DRIVER_HINTS = {
-    "postgresql": "install the PostgreSQL driver: pip install 'piiscan[postgresql]'",
     "mysql": "install a MySQL driver: pip install pymysql, and use mysql+pymysql://",
     "mariadb": "install a MySQL driver: pip install pymysql, and use mariadb+pymysql://",
     "mssql": "install the SQL Server driver: pip install pyodbc",
     "oracle": "install the Oracle driver: pip install oracledb",
 }
-
-
-# -- include / exclude ------------------------------------------------------------------
-def _pattern_parts(pattern: str) -> tuple[str, str, str]:
-    parts = pattern.lower().split(".")
-    if len(parts) == 1:
-        return ("*", parts[0], "*")
-    if len(parts) == 2:
-        return ("*", parts[0], parts[1])
-    return (parts[0], parts[1], ".".join(parts[2:]))
-
-
-class Selection:
-    """Which tables and columns to read (see the module docstring for the rules)."""
-
-    def __init__(self, include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
-        self.include = [_pattern_parts(p) for p in include]
-        self.exclude = [_pattern_parts(p) for p in exclude]
-
-    @staticmethod
-    def _match(pattern: tuple[str, ...], names: tuple[str, ...]) -> bool:
-        return all(fnmatchcase(n.lower(), p) for p, n in zip(pattern, names, strict=False))
-
-    def may_read_table(self, schema: str, table: str) -> bool:
-        if any(p[2] == "*" and self._match(p, (schema, table)) for p in self.exclude):
-            return False
-        return not self.include or any(self._match(p, (schema, table)) for p in self.include)
-
-    def reads_column(self, schema: str, table: str, column: str) -> bool:
-        names = (schema, table, column)
-        if any(self._match(p, names) for p in self.exclude):
-            return False
-        return not self.include or any(self._match(p, names) for p in self.include)
 
 
 # -- engine -----------------------------------------------------------------------------
@@ -118,6 +80,8 @@ def error_line(exc: BaseException, secrets_: list[str]) -> str:
 
 def _driver_fix(url: URL) -> str:
     backend = url.get_backend_name()
+    if backend == "postgresql":
+        return f"install the PostgreSQL driver: {install_command('postgresql')}"
     return DRIVER_HINTS.get(backend, f"install the Python driver for {backend!r}")
 
 
@@ -388,6 +352,18 @@ class SqlConnector(Connector):
             return False
         return url.drivername.lower() != "file"
 
+    @classmethod
+    def preflight(cls, source: str) -> None:
+        """A SQLite file that does not exist (a typo), before anything is loaded."""
+        try:
+            url = make_url(source)
+        except (ArgumentError, ValueError):
+            return  # reported as a malformed URL when the source is opened
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            path = Path(url.database).expanduser().resolve()
+            if not path.is_file():
+                raise SourceError(f"no such SQLite database file: {path}")
+
     def display_source(self) -> str:
         return mask_url(self.source)
 
@@ -433,7 +409,8 @@ class SqlConnector(Connector):
             ) from None
         bulk: dict[str, dict[Any, list[Any]]] = {}
         for schema, table, kind in relations:
-            if not self.selection.may_read_table(schema, table):
+            choice = self.selection.asset((schema, table))
+            if choice not in ("all", "some"):
                 continue
             if schema not in bulk:
                 bulk[schema] = self._bulk_columns(inspector, schema)
@@ -454,9 +431,10 @@ class SqlConnector(Connector):
             columns = [
                 ColumnInfo(c["name"], _type_name(c["type"]))
                 for c in reflected
-                if self.selection.reads_column(schema, table, c["name"])
+                if self.selection.field((schema, table), c["name"])
             ]
-            if columns or not reflected:
+            self.selection.seen((schema, table))
+            if columns or (not reflected and choice == "all"):
                 yield SqlAsset(self, schema, table, kind, columns)
 
     def close(self) -> None:

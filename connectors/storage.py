@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, TypeVar
 from piiscan.config import Config
 from piiscan.connectors.readers.blob import SMALL_BLOB_BYTES, Blob, counted
 from piiscan.errors import AssetError, SourceError, UsageError
+from piiscan.install import install_command
 from piiscan.masking import mask_url
 
 T = TypeVar("T")
@@ -186,20 +187,26 @@ def guarded(fn: Callable[[], T]) -> T:
 
 
 # -- file systems and objects --------------------------------------------------------------
-def open_filesystem(protocol: str, config: Config) -> Any:
-    """An fsspec file system for ``protocol``; UsageError naming the extra when missing."""
+def filesystem_class(protocol: str) -> Any:
+    """fsspec's file-system class for ``protocol``; UsageError with the install command of
+    the extra when its implementation is missing (cheap: imports, no connection)."""
     import fsspec
 
     try:
-        cls = fsspec.get_filesystem_class(protocol)
+        return fsspec.get_filesystem_class(protocol)
     except (ImportError, ValueError):
         extra = EXTRAS.get(protocol)
         hint = (
-            f"pip install 'piiscan[{extra}]'"
+            install_command(extra)
             if extra
             else f"install the fsspec implementation for {protocol}://"
         )
         raise UsageError(f"{protocol}:// sources need an optional dependency: {hint}") from None
+
+
+def open_filesystem(protocol: str, config: Config) -> Any:
+    """An fsspec file system for ``protocol``; UsageError naming the extra when missing."""
+    cls = filesystem_class(protocol)
     kwargs: dict[str, Any] = {"skip_instance_cache": True}
     if protocol in ("s3", "s3a"):
         kwargs["client_kwargs"] = (

@@ -5,6 +5,10 @@ Order: an explicit name or path (``--spacy-model``, config ``spacy_model``, or t
 (``en_core_web_lg``, ``_md``, ``_sm``) → rule-only mode (a blank tokenizer, no NER) with
 one warning. An explicit model that cannot be loaded is an error, not a silent fallback.
 Loaded pipelines are cached per process.
+
+spaCy's pipelines are not on PyPI: ``python -m spacy download en_core_web_lg`` installs
+one on a connected machine; an air-gapped host installs the wheel from
+https://github.com/explosion/spacy-models/releases with ``pip install ./<wheel>``.
 """
 
 from __future__ import annotations
@@ -14,10 +18,18 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
 
+from piiscan.detection import (
+    MODEL_CHOICES,
+    NONE_FOUND,
+    REQUESTED,
+    ner_detection,
+    rule_only_detection,
+)
 from piiscan.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -25,6 +37,15 @@ log = logging.getLogger(__name__)
 INSTALLED_CANDIDATES = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm")
 RULE_ONLY_NAMES = frozenset({"none", "blank", "rule-only", "rules"})
 ENV_VAR = "PIISCAN_SPACY_MODEL"
+RELEASES = "https://github.com/explosion/spacy-models/releases"
+#: How to get a model, for warnings and errors (one line).
+GET_A_MODEL = (
+    f"install one: {MODEL_CHOICES}; on an air-gapped host pip install the wheel from {RELEASES}"
+)
+
+#: How a model was chosen: given by name or path, from the environment variable, the
+#: first installed English pipeline, rule-only on request, or rule-only as none was found.
+EXPLICIT, ENVIRONMENT, INSTALLED = "explicit", "environment", "installed package"
 
 
 @dataclass(frozen=True)
@@ -32,6 +53,44 @@ class ResolvedModel:
     nlp: Language
     name: str
     has_ner: bool
+    #: How it was chosen: ``explicit``, ``environment``, ``installed package``,
+    #: ``requested`` (rule-only asked for) or ``none found`` (rule-only fallback).
+    origin: str = EXPLICIT
+
+    @property
+    def version(self) -> str | None:
+        return None if not self.has_ner else self.nlp.meta.get("version")
+
+    @property
+    def package(self) -> str:
+        """``en_core_web_lg``: the pipeline's package name (from its meta)."""
+        meta = self.nlp.meta
+        name = meta.get("name") or self.name
+        lang = meta.get("lang")
+        return f"{lang}_{name}" if lang and not name.startswith(f"{lang}_") else name
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The NER labels the pipeline can predict (empty without NER)."""
+        if not self.has_ner:
+            return ()
+        labels: set[str] = set()
+        for _name, pipe in self.nlp.pipeline:
+            if type(pipe).__name__ == "EntityRecognizer":
+                labels.update(str(label) for label in pipe.labels)
+        return tuple(sorted(labels))
+
+    @property
+    def fallback(self) -> bool:
+        """Rule-only because no model was found (not asked for)."""
+        return self.origin == NONE_FOUND
+
+    def detection(self) -> dict[str, Any]:
+        """The inventory's ``detection`` record for this pipeline."""
+        if not self.has_ner:
+            return rule_only_detection(NONE_FOUND if self.fallback else REQUESTED)
+        model = self.package + (f" {self.version}" if self.version else "")
+        return ner_detection(model, self.labels, self.origin)
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -42,7 +101,7 @@ def _looks_like_path(spec: str) -> bool:
 def _load(spec: str) -> Language:
     try:
         return spacy.load(spec)
-    except OSError as exc:
+    except (OSError, ValueError, ImportError) as exc:  # missing, incompatible, unregistered
         raise UsageError(f"cannot load spaCy model {spec!r}: {exc}".splitlines()[0]) from exc
 
 
@@ -55,17 +114,33 @@ def _blank() -> Language:
 def _warn_rule_only() -> None:
     log.warning(
         "no spaCy NER model found: running rule-only (names, places and NRP are not "
-        "detected in values). Install one (e.g. pip install en_core_web_lg) or pass "
-        "--spacy-model NAME_OR_PATH / set %s.",
-        ENV_VAR,
+        "detected in values); %s; or pass --spacy-model PATH",
+        GET_A_MODEL,
     )
 
 
-def resolve_model(spec: str | None = None) -> ResolvedModel:
-    """Return the pipeline to use; never triggers a download."""
-    spec = spec or os.environ.get(ENV_VAR) or None
+def not_installed_message(spec: str) -> str:
+    """The error for a model name that is not an installed package."""
+    return (
+        f"spaCy model {spec!r} is not installed: python -m spacy download {spec} "
+        f"(spaCy's pipelines are not on PyPI; on an air-gapped host pip install the wheel "
+        f"from {RELEASES}), pass a model directory, or use --spacy-model none for "
+        "rule-only mode"
+    )
+
+
+def resolve_model(spec: str | None = None, *, warn: bool = True) -> ResolvedModel:
+    """Return the pipeline to use; never triggers a download.
+
+    ``warn=False`` resolves without the rule-only warning (``piiscan doctor`` reports
+    the fallback itself).
+    """
+    origin = EXPLICIT
+    if not spec and os.environ.get(ENV_VAR):
+        spec, origin = os.environ[ENV_VAR], ENVIRONMENT
+    spec = spec or None
     if spec is not None and spec.strip().lower() in RULE_ONLY_NAMES:
-        return ResolvedModel(_blank(), "rule-only", False)
+        return ResolvedModel(_blank(), "rule-only", False, REQUESTED)
     if spec is not None:
         if _looks_like_path(spec):
             path = Path(spec).expanduser()
@@ -79,18 +154,16 @@ def resolve_model(spec: str | None = None) -> ResolvedModel:
                 nlp,
                 f"{nlp.meta.get('name', path.name)}-{nlp.meta.get('version', '?')}",
                 "ner" in nlp.pipe_names,
+                origin,
             )
         if not spacy.util.is_package(spec):
-            raise UsageError(
-                f"spaCy model {spec!r} is not installed: install it "
-                "(pip install …), pass a model directory, or use "
-                "--spacy-model none for rule-only mode"
-            )
+            raise UsageError(not_installed_message(spec))
         nlp = _load(spec)
-        return ResolvedModel(nlp, spec, "ner" in nlp.pipe_names)
+        return ResolvedModel(nlp, spec, "ner" in nlp.pipe_names, origin)
     for name in INSTALLED_CANDIDATES:
         if spacy.util.is_package(name):
             nlp = _load(name)
-            return ResolvedModel(nlp, name, "ner" in nlp.pipe_names)
-    _warn_rule_only()
-    return ResolvedModel(_blank(), "rule-only", False)
+            return ResolvedModel(nlp, name, "ner" in nlp.pipe_names, INSTALLED)
+    if warn:
+        _warn_rule_only()
+    return ResolvedModel(_blank(), "rule-only", False, NONE_FOUND)

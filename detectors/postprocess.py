@@ -14,8 +14,10 @@ types, and adjust scores where a table cell tells more than free text would:
   column whose name says "surname" only has to be name-shaped; likewise ``LOCATION``
   comes from a place gazetteer in a cell ("Debit" and "Visa" are no places);
 * in free text, a one-word NER ``PERSON`` ("Cache warmed manually…") needs the lexicon;
-* with ``ignore_reserved`` (the anonymizer's verification re-scan), reserved and test
-  values (``example.com``, 555-01xx, test cards, pseudonym tokens) are no findings.
+* a whole-cell 1 January date is a birth year (``BIRTH_YEAR``), not a date of birth;
+* spans of pseudonym tokens (``Person 3FA9…``, ``LOCATION_3fa9…``) and, with
+  ``ignore_reserved`` (the default), of reserved and test values (``example.com``,
+  555-01xx, test cards) are set aside (:func:`reserved_flags`): counted, not findings.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from presidio_analyzer import RecognizerResult
 
 from piiscan.detectors.address_blocks import merge_addresses
 from piiscan.detectors.names import is_name_shaped
-from piiscan.detectors.reserved import is_reserved, token_regions
+from piiscan.detectors.reserved import (
+    ciphertext_regions,
+    is_reserved_at,
+    token_regions,
+    value_regions,
+)
 
 NER_RECOGNIZER = "SpacyRecognizer"
 COMPOSITE_TYPES = frozenset({"USER_AGENT", "URL", "EMAIL_ADDRESS", "STREET_ADDRESS", "CREDENTIAL"})
@@ -280,6 +287,39 @@ def drop_ner_over_patterns(results: Sequence[RecognizerResult]) -> list[Recogniz
     ]
 
 
+#: What NER reads (names, places, groups, organisations): never the characters of a token.
+NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION"})
+
+
+def drop_ner_in_ciphertext(
+    text: str, results: Sequence[RecognizerResult]
+) -> list[RecognizerResult]:
+    """A name, place or group read into the ``encrypt`` operator's ciphertext goes
+    (``…vFGm-mxhoxQ…`` as an organisation): an encrypted copy verifies clean."""
+    regions = ciphertext_regions(text) if results else []
+    if not regions:
+        return list(results)
+    return [
+        r
+        for r in results
+        if r.entity_type not in NER_TYPES
+        or not any(start < r.end and r.start < end for start, end in regions)
+    ]
+
+
+def prefer_birth_year(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """A value read as a birth year (a bare year, a whole-cell 1 January date) is no
+    date of birth: a date generalized to its year keeps only the year."""
+    years = [r for r in results if r.entity_type == "BIRTH_YEAR"]
+    if not years:
+        return list(results)
+    return [
+        r
+        for r in results
+        if r.entity_type != "DATE_OF_BIRTH" or not any(_overlaps(r, y) for y in years)
+    ]
+
+
 def trim_ner_lines(text: str, results: Sequence[RecognizerResult]) -> None:
     """An NER span never crosses a line break: a name, place or organisation ends there."""
     for r in results:
@@ -339,15 +379,36 @@ def add_lexicon_people(
     return results + extra
 
 
-def drop_reserved(text: str, results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
-    """Drop spans whose text is a reserved/test value or that touch a pseudonym token."""
+#: Spans scoring less count nowhere (the lowest floor of the classification is a hinted
+#: type's 0.1), so whether their text is reserved is not asked.
+RESERVED_CHECK_FLOOR = 0.1
+
+
+def reserved_flags(
+    text: str, results: Sequence[RecognizerResult], *, values: bool = True
+) -> list[bool]:
+    """Which spans are set aside: those that touch a pseudonym token (always) and, with
+    ``values``, those whose text is a reserved/test value, part of a written number that
+    is one, or inside a reserved IBAN or e-mail address."""
+    if not results:
+        return []
     tokens = token_regions(text)
+    regions = value_regions(text) if values else []
     return [
-        r
+        any(start < r.end and r.start < end for start, end in tokens)
+        or (
+            values
+            and r.score >= RESERVED_CHECK_FLOOR
+            and is_reserved_at(r.entity_type, text, r.start, r.end, regions)
+        )
         for r in results
-        if not is_reserved(r.entity_type, text[r.start : r.end])
-        and not any(start < r.end and r.start < end for start, end in tokens)
     ]
+
+
+def drop_reserved(text: str, results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """``results`` without the spans :func:`reserved_flags` sets aside."""
+    flags = reserved_flags(text, results)
+    return [r for r, aside in zip(results, flags, strict=True) if not aside]
 
 
 def clean(
@@ -360,14 +421,13 @@ def clean(
     strong_name: bool = False,
     hinted: frozenset[str] = frozenset(),
     place_score: NameScorer | None = None,
-    ignore_reserved: bool = False,
 ) -> list[RecognizerResult]:
     """Apply every rule; ``cell`` is True for a short table value, False for free text.
 
     ``hinted`` holds the entity types the field name points to; ``name_shaped`` is set
     when that name says "a person's name" (``strong_name``: says it strongly). Without
-    ``name_score`` (no lexicon) NER's PERSON is kept as it is. ``ignore_reserved`` drops
-    reserved/test values last (after composites swallowed their parts).
+    ``name_score`` (no lexicon) NER's PERSON is kept as it is. Reserved values are
+    flagged afterwards (:func:`reserved_flags`), once composites swallowed their parts.
     """
     lift_formatted_phones(text, results)
     if name_score is not None:
@@ -384,5 +444,5 @@ def clean(
     if not cell:
         results = merge_addresses(text, results, place_score)
     results = drop_phone_lookalikes(text, results, hinted)
-    results = drop_contained(drop_ner_over_patterns(results))
-    return drop_reserved(text, results) if ignore_reserved else results
+    results = drop_contained(drop_ner_over_patterns(prefer_birth_year(results)))
+    return drop_ner_in_ciphertext(text, results)

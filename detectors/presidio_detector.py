@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
+from typing import Any
 
 import tldextract
 from presidio_analyzer import (
@@ -38,7 +39,7 @@ from piiscan.detectors.names import is_name_shaped, lexicon, person_name_score
 from piiscan.detectors.nlp import ResolvedModel, resolve_model
 from piiscan.detectors.packs import Packs, load_packs, packs_note, warn_unknown_entities
 from piiscan.detectors.places import gazetteer, place_score
-from piiscan.detectors.postprocess import clean, recognizer_of
+from piiscan.detectors.postprocess import clean, recognizer_of, reserved_flags
 from piiscan.detectors.presidio_speedups import (
     LeanAnalyzerEngine,
     MemoPhoneMatcher,
@@ -476,8 +477,8 @@ class PresidioDetector(Detector):
                 strong_name=strong_name,
                 place_score=place_score,
                 hinted=hinted,
-                ignore_reserved=self.config.ignore_reserved,
             )
+            aside = reserved_flags(text, found, values=self.config.ignore_reserved)
             spans = [
                 Span(
                     ENTITY_ALIASES.get(r.entity_type, r.entity_type),
@@ -485,8 +486,9 @@ class PresidioDetector(Detector):
                     r.end,
                     float(r.score),
                     self.name,
+                    reserved,
                 )
-                for r in found
+                for r, reserved in zip(found, aside, strict=True)
             ]
             if only is not None:
                 spans = [sp for sp in spans if sp.entity_type in only]
@@ -508,6 +510,9 @@ class PresidioDetector(Detector):
                 context_words(field), self._engines.contexts
             )
         return found
+
+    def detection(self) -> dict[str, Any]:
+        return self._engines.model.detection()
 
     def describe(self) -> str:
         return (

@@ -2,12 +2,15 @@
 
 Documentation domains (RFC 2606/6761: ``example.com``, ``*.test``…), fictional phone
 numbers (NANP 555-0100…0199, Ofcom's drama ranges), published test card numbers,
-never-issued SSN areas, documentation IP ranges (RFC 5737/3849) and piiscan's own
-pseudonym tokens. The anonymizer draws its surrogates from exactly these spaces, so a
-verification re-scan with ``ignore_reserved`` can tell surrogates from real data.
-
-The constants here are shared with :mod:`piiscan.anonymize.operators`, which must only
-ever produce values this module recognises.
+never-issued SSN areas, documentation IP ranges (RFC 5737/3849), piiscan's own
+pseudonym tokens and redaction placeholders (``<PASSWORD>``, ``********``). The
+anonymizer draws its surrogates from exactly these spaces, so a scan with
+``ignore_reserved`` (the default) can tell surrogates from real data: every value
+:mod:`piiscan.anonymize.surrogates` and :mod:`piiscan.anonymize.operators` write with
+``pseudonym`` or ``surrogate`` is recognised here, for every entity type and layout
+(``tests/test_anon_surrogates_reserved.py``). This module is the single source of truth
+both sides use; :func:`is_reserved_at` also recognises a recognizer's reading of part of
+a reserved value (``00 55017 377`` of ``+49 00 55017 377``, digit groups of an IBAN).
 """
 
 from __future__ import annotations
@@ -101,6 +104,9 @@ DOCUMENTATION_NETWORKS = tuple(
 PERSON_TOKEN = re.compile(r"Person [0-9A-F]{8,32}")
 ENTITY_TOKEN = re.compile(r"[A-Z][A-Z0-9_]*_[0-9a-f]{8,32}")
 
+#: Redaction placeholders: ``replace``'s default ``<ENTITY>`` and a value masked whole.
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>|[*\u2022]{3,}")
+
 _DIGIT = re.compile(r"[0-9]")
 _PLUS_FIRST = re.compile(r"^[^0-9]*\+")
 _ALNUM = re.compile(r"[0-9A-Za-z]")
@@ -159,7 +165,16 @@ def _email(text: str) -> bool:
     return bool(at and local) and is_reserved_domain(domain)
 
 
+#: Every reserved host or documentation address holds one of these (a cheap first test:
+#: most spans are checked and most are not reserved).
+_IP_MARKS = ("192.0.2.", "198.51.100.", "203.0.113.", "2001:db8", "2001:0db8")
+_HOST_MARKS = ("example", ".test", ".invalid", ".localhost", *_IP_MARKS)
+
+
 def _url(text: str) -> bool:
+    lower = text.lower()
+    if not any(mark in lower for mark in _HOST_MARKS):
+        return False
     try:
         parts = urlsplit(text if "//" in text else "//" + text)
         host = parts.hostname or ""
@@ -228,6 +243,9 @@ def _iban(text: str) -> bool:
 
 
 def _ip(text: str) -> bool:
+    lower = text.lower()
+    if not any(mark in lower for mark in _IP_MARKS):
+        return False
     candidate = text.strip().strip("[]")
     try:
         network = ipaddress.ip_network(candidate, strict=False)
@@ -241,6 +259,11 @@ def _ip(text: str) -> bool:
 
 def _token(text: str) -> bool:
     return bool(PERSON_TOKEN.fullmatch(text) or ENTITY_TOKEN.fullmatch(text))
+
+
+def _placeholder(text: str) -> bool:
+    """What ``replace`` (``<PASSWORD>``) and a full ``mask`` (``********``) leave."""
+    return PLACEHOLDER.fullmatch(text) is not None
 
 
 _CHECKS: dict[str, Callable[[str], bool]] = {
@@ -271,17 +294,118 @@ def _ssn_surrogate(text: str) -> bool:
 
 # Tried for other entity types: a surrogate card or phone also read as another id
 # (UK_NHS, US_BANK_NUMBER, DATE_TIME…) is still the surrogate.
-_ANY = (_token, _email, _url, _ip, _phone_international, _card, _iban, _ssn_surrogate)
+_ANY = (_token, _placeholder, _email, _url, _ip, _phone_international, _card, _iban, _ssn_surrogate)
 
 
 _TOKEN_IN_TEXT = re.compile(
     rf"(?<![\w-])(?:{PERSON_TOKEN.pattern}|{ENTITY_TOKEN.pattern})(?![\w-])"
+    r"|<[A-Z][A-Z0-9_]*>"
 )
 
 
 def token_regions(text: str) -> list[tuple[int, int]]:
-    """Where pseudonym tokens stand in ``text`` (NER may tag only a part of one)."""
+    """Where pseudonym tokens and ``<ENTITY>`` placeholders stand in ``text`` (NER may
+    tag only a part of one)."""
     return [m.span() for m in _TOKEN_IN_TEXT.finditer(text)]
+
+
+#: The ``encrypt`` operator's ciphertext (Presidio's format): urlsafe base64 of a 16-byte
+#: IV and one or more AES blocks, i.e. 32, 48, 64… bytes: 44, 64, 88… characters.
+_CIPHERTEXT_IN_TEXT = re.compile(r"(?<![\w=-])[A-Za-z0-9_-]{42,}={0,2}(?![\w=-])")
+AES_BLOCK = 16
+
+
+def _is_ciphertext(token: str) -> bool:
+    if len(token) % 4 or not (re.search("[a-z]", token) and re.search("[A-Z]", token)):
+        return False
+    size = len(token) // 4 * 3 - token.count("=")
+    return size >= 2 * AES_BLOCK and size % AES_BLOCK == 0
+
+
+def ciphertext_regions(text: str) -> list[tuple[int, int]]:
+    """Where values the ``encrypt`` operator wrote stand in ``text`` (NER reads pieces of
+    them as names, places and groups)."""
+    if len(text) < 44:
+        return []
+    return [m.span() for m in _CIPHERTEXT_IN_TEXT.finditer(text) if _is_ciphertext(m.group())]
+
+
+# An IBAN written compact or in groups; the match may run on into the next upper-case
+# word, so prefixes of it are tried (see :func:`value_regions`).
+_IBAN_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[A-Z]{2}[0-9]{2}(?:[ -]?[0-9A-Z]){11,34}")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: Characters the start of a written number runs over: a span of its tail (``00 55017
+#: 377`` of ``+49 00 55017 377``) is judged with the start, where a surrogate's mark is.
+_RUN_CHARS = frozenset("0123456789()-. \u00a0")
+_RUN_START = frozenset("0123456789+(")
+MIN_IBAN_CHARS = 15
+
+
+def _iban_regions(text: str) -> list[tuple[int, int]]:
+    found = []
+    for m in _IBAN_IN_TEXT.finditer(text):
+        ends = [m.start() + i + 1 for i, ch in enumerate(m.group()) if ch.isalnum()]
+        for n in range(len(ends), MIN_IBAN_CHARS - 1, -1):
+            if _iban(text[m.start() : ends[n - 1]]):
+                found.append((m.start(), ends[n - 1]))
+                break
+    return found
+
+
+def value_regions(text: str) -> list[tuple[int, int]]:
+    """Where reserved values that recognizers may read only in part stand in ``text``:
+    reserved IBANs (their digit groups look like phone numbers and licences) and
+    e-mail addresses in reserved domains."""
+    if not any(c.isdigit() or c == "@" for c in text):
+        return []
+    regions = _iban_regions(text)
+    if "@" in text:
+        regions += [m.span() for m in _EMAIL_IN_TEXT.finditer(text) if _email(m.group())]
+    return regions
+
+
+def number_start(text: str, start: int) -> int:
+    """Where the written number that ``text[start:]`` continues begins: ``start`` moved
+    back over digits, spaces and ``()-.`` up to a ``+`` (which starts a number; a ``/``
+    or a letter ends it), then forward to a digit, ``+`` or ``(``. Only the start is
+    extended: a number written after the span is another number."""
+    if text.startswith("+", start):
+        return start
+    a = start
+    while a > 0 and text[a - 1] in _RUN_CHARS:
+        a -= 1
+    if a > 0 and text[a - 1] == "+":
+        a -= 1
+    while a < start and text[a] not in _RUN_START:
+        a += 1
+    return a
+
+
+def _alnum_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` moved inwards past non-alphanumeric characters (``59P.`` -> ``59P``)."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+def is_reserved_at(
+    entity: str, text: str, start: int, end: int, regions: list[tuple[int, int]]
+) -> bool:
+    """True when the span ``text[start:end]`` detected as ``entity`` is a reserved value,
+    the tail of a written number that is one, or inside one of ``regions``
+    (:func:`value_regions`)."""
+    if is_reserved(entity, text[start:end]):
+        return True
+    if regions:
+        first, last = _alnum_bounds(text, start, end)
+        if any(a <= first and last <= b for a, b in regions):
+            return True
+    if _DIGIT.search(text, start, end) is None:
+        return False
+    a = number_start(text, start)
+    return a != start and is_reserved(entity, text[a:end])
 
 
 def is_reserved(entity: str, text: str) -> bool:

@@ -8,7 +8,11 @@ A field is judged from the values actually examined together with its name:
   still be compatible, so a ``name`` column of product names is not PERSON;
 * an entity type is retained when its share of examined values is high enough
   (``VALUE_SHARE`` alone, ``HINTED_SHARE`` with a name hint, ``TEXT_SHARE`` in free text);
-* too few examined values make the verdict ``insufficient`` rather than ``none_found``.
+* too few examined values make the verdict ``insufficient`` rather than ``none_found``;
+* reserved and test values (spans a detector flags ``reserved``: ``example.com``,
+  555-01xx, test cards, pseudonym tokens) are set aside: they are no match and count
+  toward no verdict, but the values that would have matched a type are counted
+  (``FieldResult.reserved``).
 
 The accumulators stream: memory is bounded by the value cache (a budget an asset's
 fields share) and the capped evidence and findings lists, not by the number of rows.
@@ -52,6 +56,13 @@ TEXT_SHARE = 0.02
 COVERAGE = 0.6
 OVERLAP_MARGIN = 0.2
 FREE_TEXT_MIN_CHARS = 40
+#: A free-text value is prose (sentences, notes) when at least this share of its tokens
+#: are lower-case words: user agents and addresses are long but hold few.
+PROSE_WORD_SHARE = 0.3
+#: A field is flagged ``free_text`` when this many of its examined values are prose (or
+#: all of them, when fewer were examined): names in it are visible only to NER.
+FREE_TEXT_FIELD_VALUES = 2
+_PUNCTUATION = ".,;:!?()[]{}\"'\u201c\u201d\u2018\u2019"
 #: Distinct values whose verdicts a field keeps by default (repeats are counted without
 #: analysis; a value dropped from the cache is analysed again when it comes back). When
 #: full, the oldest tenth is dropped, not all: a column with about as many distinct
@@ -87,8 +98,10 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-#: What one value counts as: entity type -> best score (shared, read-only).
+#: What one value counts as: entity type -> best score (shared, read-only); a type the
+#: value matched only through reserved spans is keyed ``RESERVED_KEY + type``.
 ValueVerdict = dict[str, float]
+RESERVED_KEY = "~"
 
 
 def cache_key(value: str) -> str | bytes:
@@ -107,6 +120,21 @@ def cache_per_field(fields: int) -> int:
 
 def looks_like_free_text(value: str) -> bool:
     return len(value) >= FREE_TEXT_MIN_CHARS and value.count(" ") >= 4
+
+
+def looks_like_prose(value: str) -> bool:
+    """Free text written as sentences: a share of its tokens are lower-case words
+    ("Thanks, Oliver, the parcel never came"), unlike a user agent or an address."""
+    if not looks_like_free_text(value):
+        return False
+    tokens = value.split()
+    words = sum(1 for t in tokens if (w := t.strip(_PUNCTUATION)).isalpha() and w.islower())
+    return words >= PROSE_WORD_SHARE * len(tokens)
+
+
+def holds_free_text(prose_values: int, examined: int) -> bool:
+    """Whether a field with ``prose_values`` prose values among ``examined`` is free text."""
+    return prose_values > 0 and prose_values >= min(FREE_TEXT_FIELD_VALUES, examined)
 
 
 def _coverage(spans: Iterable[Span], length: int) -> float:
@@ -143,6 +171,11 @@ def value_entities(
     return out
 
 
+def reserved_types(verdict: ValueVerdict) -> list[str]:
+    """The types a value was set aside for (reserved/test values)."""
+    return [e[len(RESERVED_KEY) :] for e in verdict if e.startswith(RESERVED_KEY)]
+
+
 @dataclass(kw_only=True)
 class FieldCounts:
     """A field's counters: what the scanner's :class:`FieldAccumulator` and a distributed
@@ -151,12 +184,16 @@ class FieldCounts:
     nulls: int = 0
     examined: int = 0
     free_text_values: int = 0
+    #: Values that read as prose (:func:`looks_like_prose`): they make ``free_text``.
+    prose_values: int = 0
     distinct_analyzed: int = 0
     matched: Counter[str] = field(default_factory=Counter)
     matched_distinct: Counter[str] = field(default_factory=Counter)
     #: Sums of scores in integer :data:`SCORE_UNITS`: exact, so the same whatever the
     #: order of addition (a distributed scan's partial sums merge to the same total).
     score_units: Counter[str] = field(default_factory=Counter)
+    #: Values set aside as reserved/test values, per entity type they would have matched.
+    reserved: Counter[str] = field(default_factory=Counter)
 
     def add_counts(self, other: FieldCounts) -> None:
         """Add ``other``'s counters to these."""
@@ -262,12 +299,24 @@ class FieldAccumulator(FieldCounts):
     def _free_text_floor(self) -> float:
         return TEXT_SHARE if self.free_text_values else VALUE_SHARE
 
+    def judge_value(self, value: str, spans: Sequence[Span], free: bool) -> ValueVerdict:
+        """What one value counts as: its types (best score each) and, keyed
+        ``RESERVED_KEY + type``, the personal types only its reserved spans match."""
+        real = [s for s in spans if not s.reserved]
+        entities = value_entities(value, real, self.hinted, self.min_score, free)
+        if not free:
+            entities = self._resolve_overlaps(entities)
+        if len(real) < len(spans):
+            aside = [s for s in spans if s.reserved]
+            for entity in value_entities(value, aside, self.hinted, self.min_score, free):
+                if entity not in entities and self.policy.is_personal(entity):
+                    entities[RESERVED_KEY + entity] = 0.0
+        return entities
+
     def add(self, value: str, spans: Sequence[Span], row: int | None = None) -> ValueVerdict:
         """Record one analysed distinct value (its first occurrence); its verdict."""
         free = looks_like_free_text(value)
-        entities = value_entities(value, spans, self.hinted, self.min_score, free)
-        if not free:
-            entities = self._resolve_overlaps(entities)
+        entities = self.judge_value(value, spans, free)
         self.distinct_analyzed += 1
         if len(self._cache) >= self.max_cached:
             for old in list(itertools.islice(self._cache, max(1, self.max_cached // 10))):
@@ -275,6 +324,7 @@ class FieldAccumulator(FieldCounts):
         entities = self._cache[cache_key(value)] = self._shared(entities)
         if free:
             self.free_text_values += 1
+            self.prose_values += looks_like_prose(value)
             self._record_findings(value, spans, row)
         self.matched_distinct.update(e for e in entities if self.policy.is_personal(e))
         self._count(value, entities)
@@ -314,12 +364,16 @@ class FieldAccumulator(FieldCounts):
             return False
         if looks_like_free_text(value):
             self.free_text_values += 1
+            self.prose_values += looks_like_prose(value)
         self._count(value, entities)
         return True
 
     def _count(self, value: str, entities: dict[str, float]) -> None:
         self.examined += 1
         for entity, score in entities.items():
+            if entity.startswith(RESERVED_KEY):
+                self.reserved[entity[len(RESERVED_KEY) :]] += 1
+                continue
             if not self.policy.is_personal(entity):
                 continue
             self.matched[entity] += 1
@@ -332,7 +386,7 @@ class FieldAccumulator(FieldCounts):
 
     def _record_findings(self, value: str, spans: Sequence[Span], row: int | None) -> None:
         for s in spans:
-            if s.score < self.min_score or not self.policy.is_personal(s.entity_type):
+            if s.reserved or s.score < self.min_score or not self.policy.is_personal(s.entity_type):
                 continue
             if len(self.findings) >= MAX_FINDINGS_PER_FIELD:
                 self.findings_dropped += 1
@@ -454,6 +508,8 @@ def _field_result(acc: FieldAccumulator, verdicts: list[EntityVerdict]) -> Field
         nulls=acc.nulls,
         entities=tuple(verdicts),
         findings=tuple(f for f in acc.findings if f.entity in retained),
+        reserved=tuple(sorted((e, n) for e, n in acc.reserved.items() if n)),
+        free_text=holds_free_text(acc.prose_values, acc.examined),
         **acc.policy.tags(retained),
     )
 
@@ -472,7 +528,7 @@ def text_findings(
     for i, (line, line_spans) in enumerate(zip(lines, spans, strict=True)):
         shift = offsets[i] if offsets else 0
         for s in line_spans:
-            if s.score >= min_score and policy.is_personal(s.entity_type):
+            if not s.reserved and s.score >= min_score and policy.is_personal(s.entity_type):
                 out.append(
                     TextFinding(
                         entity=s.entity_type,
@@ -486,8 +542,23 @@ def text_findings(
     return out
 
 
-def judge_text(findings: Sequence[TextFinding], lines_examined: int, policy: Policy) -> FieldResult:
-    """A text document's body as one field: an entity is present when it was found."""
+def reserved_in_text(
+    spans: Sequence[Span], policy: Policy, min_score: float, counts: Counter[str]
+) -> None:
+    """Add the reserved/test values among one line's ``spans`` to ``counts`` (per type)."""
+    for s in spans:
+        if s.reserved and s.score >= min_score and policy.is_personal(s.entity_type):
+            counts[s.entity_type] += 1
+
+
+def judge_text(
+    findings: Sequence[TextFinding],
+    lines_examined: int,
+    policy: Policy,
+    reserved: Counter[str] | None = None,
+) -> FieldResult:
+    """A text document's body as one field: an entity is present when it was found;
+    ``reserved`` counts the reserved/test values set aside, per type."""
     by_entity: dict[str, list[TextFinding]] = {}
     for f in findings:
         by_entity.setdefault(f.entity, []).append(f)
@@ -514,6 +585,8 @@ def judge_text(findings: Sequence[TextFinding], lines_examined: int, policy: Pol
         sampled=lines_examined,
         nulls=0,
         entities=tuple(verdicts),
+        reserved=tuple(sorted((e, n) for e, n in (reserved or {}).items() if n)),
+        free_text=lines_examined > 0,  # a document or log: names only NER can see
         **policy.tags(v.type for v in verdicts),
     )
 

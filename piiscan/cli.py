@@ -7,7 +7,6 @@ connection error (a source that could not be opened at all). Errors print one
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +18,7 @@ import click
 
 from piiscan import __version__
 from piiscan.commands import options as opt
+from piiscan.commands.messages import add_verbosity_options, warn
 from piiscan.errors import PiiscanError
 from piiscan.policy import level_rank
 
@@ -39,15 +39,15 @@ class _Cli(click.Group):
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="piiscan")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Only errors (and the --fail-on verdict) on stderr."
+)
 def cli(verbose: int, quiet: bool) -> None:
     """piiscan: find and classify personal data in databases and files."""
-    level = (
-        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    )
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("presidio-analyzer").setLevel(max(level, logging.ERROR))
+    from piiscan.commands.messages import configure
     from piiscan.log_scrub import install
+
+    configure(verbose, quiet)  # -q/-v after the subcommand apply again when parsed
 
     install()  # no secret in any log line, third-party libraries' included
 
@@ -65,16 +65,8 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Worker processes analysing values in --full scans [default: 1; env: "
             "PIISCAN_JOBS]; each loads the NLP model once.",
         ),
-        click.option(
-            "--include",
-            multiple=True,
-            help="Glob on schema.table.column / path.column to scan (repeatable).",
-        ),
-        click.option(
-            "--exclude",
-            multiple=True,
-            help="Glob on schema.table.column / path.column to skip (repeatable).",
-        ),
+        opt.INCLUDE,
+        opt.EXCLUDE,
         opt.spacy_model("; 'none' for rule-only"),
         opt.POLICY,
         opt.CONFIG,
@@ -102,7 +94,10 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "default_allow_list",
             flag_value=False,
             default=None,
-            help="Report published test values too (4111 1111 1111 1111, 078-05-1120...).",
+            help="Count reserved and test values as real: published test values "
+            "(4111 1111 1111 1111, 078-05-1120...), example.com addresses, 555-01xx phones, "
+            "documentation IP ranges and anonymizer surrogates (by default they are set "
+            "aside and only counted).",
         ),
     ]
     for option in reversed(options):
@@ -153,7 +148,7 @@ def scan(
         endpoint_url=endpoint_url,
         state_path=state_path,
         detector_packs=detector_packs or None,
-        default_allow_list=default_allow_list,
+        default_allow_list=default_allow_list,  # off: reserved values count as real too
     )
     code = run_scan(list(sources), config, fmt, output, fail_on, progress)
     sys.exit(code)
@@ -169,11 +164,12 @@ def run_scan(
 ) -> int:
     """Scan, write the report, and return the exit code."""
     from piiscan.commands.output import check_writable
-    from piiscan.pipeline import Scanner
+    from piiscan.pipeline import Scanner, preflight_sources
     from piiscan.registry import default_registry
 
     reporter = default_registry.get("reporter", fmt)(config)
     check_writable(output, f"{fmt} report")  # fail before a long scan, not after it
+    preflight_sources(sources)  # a missing path fails before the model loads
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as on_event:
         scanner = Scanner(config, on_event=on_event)
@@ -181,17 +177,42 @@ def run_scan(
             inventory = scanner.scan(sources)
         finally:
             scanner.close()
+    for warning in inventory.warnings:  # patterns that matched nothing, and the like
+        warn(warning)
     _write(reporter, inventory, output)
     if any(e.asset is None for e in inventory.errors):
         return EXIT_USAGE
-    return EXIT_FINDINGS if reaches(inventory, fail_on) else EXIT_OK
+    return fail_on_exit(inventory, fail_on)
 
 
 def reaches(inventory: Any, level: str | None) -> bool:
     """Whether any asset of ``inventory`` is at or above ``level`` (``--fail-on``)."""
-    return bool(level) and any(
-        level_rank(a.sensitivity) >= level_rank(level) for a in inventory.assets
-    )
+    return bool(crossing(inventory, level))
+
+
+def crossing(inventory: Any, level: str | None) -> list[Any]:
+    """The assets at or above ``level``, most sensitive first (none without a level)."""
+    if not level:
+        return []
+    found = [a for a in inventory.assets if level_rank(a.sensitivity) >= level_rank(level)]
+    return sorted(found, key=lambda a: (-level_rank(a.sensitivity), a.source, a.asset))
+
+
+#: Assets named on stderr when --fail-on fails; the rest are counted.
+FAIL_ON_LISTED = 20
+
+
+def fail_on_exit(inventory: Any, level: str | None) -> int:
+    """Exit code for ``--fail-on``; names the assets that crossed the level on stderr."""
+    found = crossing(inventory, level)
+    if not found:
+        return EXIT_OK
+    click.echo(f"fail-on {level}: {len(found)} asset(s) at or above {level}:", err=True)
+    for asset in found[:FAIL_ON_LISTED]:
+        click.echo(f"  {asset.sensitivity:<9} {asset.asset}  ({asset.source})", err=True)
+    if len(found) > FAIL_ON_LISTED:
+        click.echo(f"  … and {len(found) - FAIL_ON_LISTED} more", err=True)
+    return EXIT_FINDINGS
 
 
 def _write(reporter: Any, inventory: Any, output: Path | None) -> None:
@@ -243,7 +264,7 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
             if show:
                 sys.stderr.write("\r")
             where = f"{event.source} {event.asset}" if event.asset else event.source
-            click.echo(f"warning: {where}: {event.message}", err=True)
+            warn(f"{where}: {event.message}")
 
     try:
         yield on_event
@@ -271,8 +292,7 @@ def report(inventory: Path, fmt: str, output: Path | None, fail_on: str | None) 
 
     inv = load_inventory(inventory)
     _write(default_registry.get("reporter", fmt)(None), inv, output)
-    if reaches(inv, fail_on):
-        sys.exit(EXIT_FINDINGS)
+    sys.exit(fail_on_exit(inv, fail_on))
 
 
 @cli.command()
@@ -315,19 +335,31 @@ def demo(directory: Path, fmt: str, spacy_model: str | None, progress: bool | No
 
     The JSON inventory is also written to DIR/inventory.json.
     """
+    from dataclasses import replace
+
     from piiscan.config import load_config
-    from piiscan.demo import build_demo
+    from piiscan.demo import PLANTED, RESERVED_NOTE, build_demo
     from piiscan.pipeline import Scanner
     from piiscan.registry import default_registry
 
     paths = build_demo(directory)
     click.echo(f"demo data: {paths.database} and {paths.files}/", err=True)
-    config = load_config(spacy_model=spacy_model)
+    for name, why in PLANTED.items():
+        click.echo(f"planted on purpose: {paths.files}/{name} ({why})", err=True)
+    warn(RESERVED_NOTE)
+    config = load_config(spacy_model=spacy_model, ignore_reserved=False)
     show = sys.stderr.isatty() if progress is None else progress
     with _progress(show) as on_event:
-        inventory = Scanner(config, on_event=on_event).scan(
+
+        def planted(event: Any) -> None:
+            if event.kind == "error" and event.asset in PLANTED:
+                event = replace(event, message=f"{event.message} (planted by the demo)")
+            on_event(event)
+
+        inventory = Scanner(config, on_event=planted).scan(
             [f"sqlite:///{paths.database}", str(paths.files)]
         )
+    inventory = replace(inventory, warnings=(*inventory.warnings, RESERVED_NOTE))
     _write(
         default_registry.get("reporter", "json")(config), inventory, directory / "inventory.json"
     )
@@ -337,6 +369,7 @@ def demo(directory: Path, fmt: str, spacy_model: str | None, progress: bool | No
 def _add_commands() -> None:
     """Commands that live in their own modules (reports for DPOs, policy reconciliation)."""
     from piiscan.commands.anonymize_cmds import anonymize, deanonymize
+    from piiscan.commands.doctor_cmds import doctor
     from piiscan.commands.gate_cmds import baseline, diff
     from piiscan.commands.pack_cmds import packs
     from piiscan.commands.policy_cmds import policy
@@ -352,9 +385,11 @@ def _add_commands() -> None:
     cli.add_command(baseline)
     cli.add_command(packs)
     cli.add_command(spark_scan)
+    cli.add_command(doctor)
 
 
 _add_commands()
+add_verbosity_options(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -57,9 +57,11 @@ class Config:
     max_archive_members: int = 10_000
     # Incremental rescans and resumable scans: a SQLite state file (None: off).
     state_path: str | None = None
-    # Treat reserved/test values (example.com, 555-01xx, test cards, pseudonym tokens)
-    # as non-real: used by the anonymizer's verification re-scan and pre-merge checks.
-    ignore_reserved: bool = False
+    # Set reserved/test values (example.com, 555-01xx, test cards, the anonymizer's
+    # surrogates) aside: counted per field, never findings. --no-default-allow-list, the
+    # demo, the gate and the anonymizer's planning scan count them as real (False).
+    # Pseudonym tokens (``Person 3FA9…``) are set aside either way.
+    ignore_reserved: bool = True
     # Worker processes analysing values in --full scans (1: in the scanning process).
     jobs: int = 1
 
@@ -94,6 +96,7 @@ class Config:
             "min_score": self.min_score,
             "evidence": self.evidence,
             "language": self.language,
+            "ignore_reserved": self.ignore_reserved,
         }
 
 
@@ -144,7 +147,14 @@ def load_config(
     key = env.get("PIISCAN_HASH_KEY")
     if key:
         values["hash_key"] = key.encode("utf-8")
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    # Without the default allow-list (--no-default-allow-list, or default_allow_list =
+    # false in the file) reserved/test values count as real too, unless said otherwise.
+    if given.get("default_allow_list") is False:
+        given.setdefault("ignore_reserved", False)
+    values.update(given)
+    if values.get("default_allow_list") is False:
+        values.setdefault("ignore_reserved", False)
     if isinstance(values.get("detector_packs"), str):  # one path written as a string
         values["detector_packs"] = (values["detector_packs"],)
     try:

@@ -201,6 +201,20 @@ NINO_BANNED = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 EPOCH = dt.datetime(2024, 1, 1, 8, 0, 0)
 
 
+#: Files the demo breaks on purpose (relative to its files folder), and what they show.
+PLANTED = {
+    "broken/corrupt.parquet": "an unreadable file is an error for that file; the scan goes on",
+    "broken/empty.csv": "an empty file is a note, not an error",
+}
+
+#: The demo's data is drawn from reserved test ranges on purpose; its scan counts them as
+#: real (``ignore_reserved`` off) and says so.
+RESERVED_NOTE = (
+    "demo data is drawn from reserved test ranges (example.com, 555-01xx, test cards); "
+    "counted as real here as with --no-default-allow-list"
+)
+
+
 @dataclass(frozen=True)
 class DemoPaths:
     """Where :func:`build_demo` put things."""
@@ -581,6 +595,7 @@ def _write_files(
         )
     (root / "hr/payroll.json").write_text(json.dumps(payroll, indent=2) + "\n", encoding="utf-8")
 
+    # PLANTED: one unreadable file and one empty file, on purpose
     (root / "broken/corrupt.parquet").write_text("this is not a parquet file\n", encoding="utf-8")
     (root / "broken/empty.csv").write_bytes(b"")
 

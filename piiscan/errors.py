@@ -29,5 +29,10 @@ class AssetError(PiiscanError):
     """One asset (table, file) could not be read. Recorded in ``errors[]``; the scan goes on."""
 
 
+class EmptyAsset(AssetError):
+    """An asset with no content at all (a zero-byte file): nothing to read, nothing
+    missed. Recorded as a note on the asset, not as an error."""
+
+
 class PluginError(PiiscanError):
     """A plugin failed to load or is unknown."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from piiscan.model import Span
 
@@ -51,6 +52,6 @@ def analyze_lines(
                 a = max(s.start, starts[k]) - starts[k]
                 b = min(s.end, starts[k] + len(texts[k])) - starts[k]
                 if b > a and texts[k][a:b].strip():
-                    out[block[k]].append(Span(s.entity_type, a, b, s.score, s.detector))
+                    out[block[k]].append(replace(s, start=a, end=b))
                 k += 1
     return out

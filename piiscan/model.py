@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+#: Decimals kept of every confidence, share and score (in memory and in the JSON alike).
+DECIMALS = 3
 
 Level = Literal["low", "medium", "high", "very_high"]
 FieldStatus = Literal["personal", "none_found", "insufficient", "not_scanned"]
@@ -25,6 +27,9 @@ class Span:
     end: int
     score: float
     detector: str = ""
+    #: A reserved, test or pseudonym value (example.com, 555-01xx, test cards,
+    #: ``Person 3FA9…``): reported so it can be counted as set aside, never as a finding.
+    reserved: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,12 @@ class EntityVerdict:
     share_high: float
     name_signal: bool = False
     evidence: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Kept as stored (3 decimals), so a report from the scan and one re-rendered from
+        # the saved inventory show the same figures (0.7549 and 0.755 print differently).
+        for name in ("confidence", "share", "share_low", "share_high"):
+            object.__setattr__(self, name, round(getattr(self, name), DECIMALS))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +101,9 @@ class TextFinding:
     evidence: str
     field: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "score", round(self.score, DECIMALS))
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["score"] = round(self.score, 3)
@@ -119,6 +133,12 @@ class FieldResult:
     sensitivity: Level | None = None
     gdpr: str | None = None
     findings: tuple[TextFinding, ...] = ()
+    #: True when the field holds free text (sentences, notes): names and places in it
+    #: are only visible to an NER model.
+    free_text: bool = False
+    #: Values that matched an entity type but are reserved or test values (example.com,
+    #: 555-01xx, test cards, pseudonym tokens), set aside and not counted: type -> count.
+    reserved: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -134,6 +154,10 @@ class FieldResult:
         }
         if self.findings:
             d["findings"] = [f.to_dict() for f in self.findings]
+        if self.free_text:
+            d["free_text"] = True
+        if self.reserved:
+            d["reserved"] = dict(self.reserved)
         return d
 
     @classmethod
@@ -149,6 +173,8 @@ class FieldResult:
             sensitivity=d.get("sensitivity"),
             gdpr=d.get("gdpr"),
             findings=tuple(TextFinding.from_dict(f) for f in d.get("findings", [])),
+            free_text=d.get("free_text", False),
+            reserved=tuple(sorted(d.get("reserved", {}).items())),
         )
 
 
@@ -245,6 +271,13 @@ class Inventory:
     generated_at: str = ""
     schema_version: str = SCHEMA_VERSION
     summary: dict[str, Any] = field(default_factory=dict)
+    #: How values were examined: ``mode`` (``ner`` or ``rule-only``), the NER ``model``
+    #: and its ``labels``, and ``limits`` (what this mode cannot see), so a reader knows
+    #: what a clean result is worth.
+    detection: dict[str, Any] = field(default_factory=dict)
+    #: Run-level warnings a reader must see (patterns that matched nothing, checks run
+    #: with less power); one sentence each, never a raw value.
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -256,6 +289,8 @@ class Inventory:
             "detectors": list(self.detectors),
             "sources": list(self.sources),
             "summary": dict(self.summary),
+            "detection": dict(self.detection),
+            "warnings": list(self.warnings),
             "assets": [a.to_dict() for a in self.assets],
             "errors": [e.to_dict() for e in self.errors],
         }
@@ -271,6 +306,8 @@ class Inventory:
             detectors=tuple(d.get("detectors", [])),
             sources=tuple(d.get("sources", [])),
             summary=d.get("summary", {}),
+            detection=d.get("detection", {}),
+            warnings=tuple(d.get("warnings", [])),
             assets=tuple(AssetResult.from_dict(a) for a in d.get("assets", [])),
             errors=tuple(ScanError.from_dict(e) for e in d.get("errors", [])),
         )

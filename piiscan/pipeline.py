@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,10 +27,12 @@ from piiscan.classification import (
     cache_per_field,
     judge_asset,
     judge_text,
+    reserved_in_text,
     text_findings,
 )
 from piiscan.config import Config
-from piiscan.errors import AssetError, PiiscanError, SourceError, UsageError
+from piiscan.detection import detection_of, free_text_warning
+from piiscan.errors import AssetError, EmptyAsset, PiiscanError, SourceError, UsageError
 from piiscan.log_scrub import env_secrets
 from piiscan.masking import EvidenceEncoder, mask_url, scrub, url_secrets
 from piiscan.model import AssetResult, FieldResult, Inventory, ScanError, Span, TextFinding
@@ -37,6 +40,7 @@ from piiscan.plugins import Asset, Connector, Detector
 from piiscan.policy import Policy, level_rank, load_policy
 from piiscan.prefix_summary import prefix_summary
 from piiscan.registry import Registry, default_registry
+from piiscan.selection import NothingSelected, Selection, unmatched_warnings
 from piiscan.state import ScanState, settings_digest
 from piiscan.workers import WorkerPool, split
 
@@ -195,6 +199,19 @@ def resolve_connector(source: str, registry: Registry) -> type[Connector]:
     )
 
 
+def preflight_sources(sources: Sequence[str], registry: Registry | None = None) -> None:
+    """Fail fast, before a model loads: every source has a connector and passes its
+    connector's cheap checks (a local path that exists). UsageError naming the source."""
+    if not sources:
+        raise UsageError("give at least one source (a path or a database URL)")
+    for source in sources:
+        cls = resolve_connector(source, registry or default_registry)
+        try:
+            cls.preflight(source)
+        except SourceError as exc:
+            raise UsageError(f"{mask_url(source)}: {exc}") from None
+
+
 def build_detectors(config: Config, registry: Registry) -> list[Detector]:
     """Instantiate the selected detectors (all installed ones by default), once per scan."""
     if config.detectors:
@@ -272,6 +289,8 @@ class Scanner:
             self.state.begin_run(sources)
         assets: list[AssetResult] = []
         errors: list[ScanError] = []
+        #: Each opened source's include/exclude bookkeeping (None: its connector keeps none).
+        selections: list[Selection | None] = []
         for source, cls in zip(sources, classes, strict=True):
             display = mask_url(source)
             secrets_ = url_secrets(source) + self.secrets
@@ -281,6 +300,8 @@ class Scanner:
             except SourceError as exc:
                 self._error(errors, display, None, scrub(str(exc), secrets_))
                 continue
+            selection = getattr(connector, "selection", None)
+            selections.append(selection if isinstance(selection, Selection) else None)
             try:
                 for result, error in self._scan_connector(connector, display, secrets_):
                     if result is not None:
@@ -290,7 +311,8 @@ class Scanner:
                         self.on_event(Event("error", display, error.asset, message=error.reason))
             finally:
                 connector.close()
-        inventory = self._inventory(sources, assets, errors)
+        unmatched = unmatched_warnings(self.config.include, self.config.exclude, selections)
+        inventory = self._inventory(sources, assets, errors, unmatched)
         if self.state is not None:
             self.state.finish_run()
         return inventory
@@ -310,10 +332,12 @@ class Scanner:
                 fingerprint = getattr(asset, "fingerprint", None)  # before reading
                 cached = self._resumed(asset, display, fingerprint)
                 if cached is not None:
+                    asset.known_fields(f.name for f in cached.fields)
                     yield cached, None
                     continue
                 cached = self._carried_over(asset, display, fingerprint)
                 if cached is not None:
+                    asset.known_fields(f.name for f in cached.fields)
                     self._record_in_run(display, asset.name, fingerprint, cached)
                     yield cached, None
                     continue
@@ -321,6 +345,10 @@ class Scanner:
                     result = self.scan_asset(asset, display)
                     if asset.size is not None or asset.bytes_read is not None:
                         result = replace(result, size_bytes=asset.size, bytes_read=asset.bytes_read)
+                except NothingSelected:  # fields, none of them selected: left out
+                    continue
+                except EmptyAsset as exc:  # nothing in it, nothing missed: a note
+                    result = self._empty(asset, display, str(exc))
                 except Exception as exc:  # one asset's failure never stops the scan
                     yield None, ScanError(display, asset.name, _failure(exc, asset.name, secrets_))
                     continue
@@ -330,6 +358,13 @@ class Scanner:
                 yield result, None
         except Exception as exc:  # discovery itself failed: the rest of the source is lost
             yield None, ScanError(display, None, _failure(exc, display, secrets_))
+
+    def _empty(self, asset: Asset, display: str, reason: str) -> AssetResult:
+        """The result of an asset with no content: complete, no fields, a note."""
+        return judge_asset(
+            display, asset.name, asset.kind, 0, True, [], [], self.policy,
+            [f"{reason}: nothing to scan"],
+        )  # fmt: skip
 
     def _resumed(self, asset: Asset, display: str, fingerprint: str | None) -> AssetResult | None:
         """An asset the interrupted run being resumed already finished (not read again)."""
@@ -553,6 +588,7 @@ class Scanner:
     def _scan_text(self, asset: Asset, source: str) -> AssetResult:
         limit = None if self.config.full else self.config.sample_rows
         findings: list[TextFinding] = []
+        reserved: Counter[str] = Counter()
         dropped = 0
         examined = 0
         block: list[tuple[int, int, str]] = []  # (line number, offset in line, text)
@@ -564,6 +600,7 @@ class Scanner:
             texts = [t for _, _, t in block]
             spans = self.analyze(texts, None)
             for (line_no, offset, text), line_spans in zip(block, spans, strict=True):
+                reserved_in_text(line_spans, self.policy, self.config.min_score, reserved)
                 for f in text_findings(
                     [text],
                     line_no,
@@ -592,7 +629,7 @@ class Scanner:
                 flush()
                 self.on_event(Event("rows", source, asset.name, rows=TEXT_CHUNK_LINES))
         flush()
-        body: FieldResult = judge_text(findings, examined, self.policy)
+        body: FieldResult = judge_text(findings, examined, self.policy, reserved)
         notes = [f"{dropped} further findings not listed"] if dropped else []
         if examined == 0:
             notes.append("empty document")
@@ -603,9 +640,16 @@ class Scanner:
 
     # -- the inventory ----------------------------------------------------------------
     def _inventory(
-        self, sources: Sequence[str], assets: list[AssetResult], errors: list[ScanError]
+        self,
+        sources: Sequence[str],
+        assets: list[AssetResult],
+        errors: list[ScanError],
+        warnings: Sequence[str] = (),
     ) -> Inventory:
+        """``warnings``: the run's own (include/exclude patterns that matched nothing)."""
         assets.sort(key=lambda a: (-level_rank(a.sensitivity), a.source, a.asset))
+        detection = detection_of(self.detectors)
+        warning = free_text_warning(detection, assets)
         return Inventory(
             tool={"name": "piiscan", "version": __version__},
             settings={
@@ -619,6 +663,8 @@ class Scanner:
             errors=tuple(errors),
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             summary=summarize(assets, errors),
+            detection=detection,
+            warnings=(*warnings, *((warning,) if warning else ())),
         )
 
 

@@ -9,9 +9,9 @@ one behaviour method.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, ClassVar, Literal
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -63,6 +63,10 @@ class Asset(ABC):
     def lines(self) -> Iterator[str]:
         raise NotImplementedError(f"{type(self).__name__} is not a text asset")
 
+    def known_fields(self, names: Iterable[str]) -> None:  # noqa: B027 - optional hook
+        """The fields of this asset known without reading it (a result carried over from
+        an earlier scan): connectors that track include/exclude patterns count them."""
+
 
 class Connector(ABC):
     """Discovers and streams the assets of one source (a URL or a path). Never writes to it.
@@ -87,6 +91,13 @@ class Connector(ABC):
     @abstractmethod
     def assets(self) -> Iterator[Asset]:
         """Yield every asset that passes the include/exclude patterns."""
+
+    @classmethod
+    def preflight(cls, source: str) -> None:
+        """Cheap checks run before any model loads or source opens (a local path that does
+        not exist): raise :class:`piiscan.errors.SourceError` saying what is wrong. No I/O
+        beyond the local file system; the default checks nothing."""
+        return None
 
     def display_source(self) -> str:
         """The source as it may appear in outputs (credentials masked)."""
@@ -129,6 +140,16 @@ class Detector(ABC):
     def describe(self) -> str:
         """One line on how the detector is configured (for the inventory's settings)."""
         return self.name
+
+    def detection(self) -> dict[str, Any] | None:
+        """The detection mode this detector gives the scan, or None (no NER either way).
+
+        A detector that runs an NER model returns :func:`piiscan.detection.ner_detection`
+        (mode, model, labels); one that could but runs without returns
+        :func:`piiscan.detection.rule_only_detection`. The scanner combines them into
+        ``Inventory.detection`` (see :func:`piiscan.detection.detection_of`).
+        """
+        return None
 
 
 class Reporter(ABC):

@@ -9,6 +9,7 @@ are started with ``spawn`` (spaCy and Presidio hold threads and file handles tha
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 from collections.abc import Sequence
@@ -29,6 +30,9 @@ def _init(config: Config) -> None:
     from piiscan.pipeline import build_detectors
     from piiscan.registry import default_registry
 
+    # The scanning process has already said what model it runs with (the rule-only
+    # warning comes once per run, not once per worker).
+    logging.getLogger("piiscan.detectors.nlp").setLevel(logging.ERROR)
     global _detectors
     _detectors = build_detectors(config, default_registry)
 

@@ -399,6 +399,27 @@ class Undeclared:
 
 
 @dataclass(frozen=True)
+class UndeclaredEntity:
+    """An entity type found in the scan that the policy never names. ``covered_by``: its
+    categories the policy declares (so the category check alone would pass it)."""
+
+    entity_type: str
+    categories: tuple[str, ...]
+    covered_by: tuple[str, ...]
+    locations: tuple[str, ...]
+    location_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity_type": self.entity_type,
+            "categories": list(self.categories),
+            "covered_by": list(self.covered_by),
+            "locations": list(self.locations),
+            "location_count": self.location_count,
+        }
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Personal data found but not declared, and declarations the scan never confirmed."""
 
@@ -407,11 +428,13 @@ class CheckResult:
     declared_not_found: tuple[str, ...]
     declared_entities_not_found: tuple[str, ...]
     found_categories: tuple[str, ...]
+    undeclared_entities: tuple[UndeclaredEntity, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "policy": self.policy,
             "undeclared": [u.to_dict() for u in self.undeclared],
+            "undeclared_entities": [u.to_dict() for u in self.undeclared_entities],
             "declared_not_found": list(self.declared_not_found),
             "declared_entities_not_found": list(self.declared_entities_not_found),
             "found_categories": list(self.found_categories),
@@ -438,9 +461,13 @@ def check_declarations(declared: Declarations, inventory: Inventory, policy: Pol
     """Compare what a policy declares with what a scan found.
 
     An entity found under a category is undeclared when neither the category nor the
-    entity type itself is declared.
+    entity type itself is declared. Every entity type the policy does not name is also
+    listed on its own (``undeclared_entities``), with the declared categories that cover
+    it: a policy that declares "passwords" declares the category *sensitive*, which would
+    otherwise hide national insurance numbers and IBANs.
     """
     per_category: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+    per_entity: dict[str, dict[str, None]] = {}
     found_entities: set[str] = set()
     found_categories: set[str] = set()
     for entity, location in _found_entities(inventory):
@@ -451,6 +478,7 @@ def check_declarations(declared: Declarations, inventory: Inventory, policy: Pol
         found_categories.update(rule.categories)
         if entity in declared.entities:
             continue
+        per_entity.setdefault(entity, {})[location] = None
         for category in rule.categories:
             if category not in declared.categories:
                 types, places = per_category.setdefault(category, ({}, {}))
@@ -466,9 +494,27 @@ def check_declarations(declared: Declarations, inventory: Inventory, policy: Pol
     return CheckResult(
         policy=declared.policy,
         undeclared=undeclared,
+        undeclared_entities=tuple(
+            _undeclared_entity(entity, places, declared, policy)
+            for entity, places in sorted(per_entity.items())
+        ),
         declared_not_found=tuple(c for c in declared.categories if c not in found_categories),
         declared_entities_not_found=tuple(e for e in declared.entities if e not in found_entities),
         found_categories=tuple(c for c in order if c in found_categories),
+    )
+
+
+def _undeclared_entity(
+    entity: str, places: dict[str, None], declared: Declarations, policy: Policy
+) -> UndeclaredEntity:
+    rule = policy.rule(entity)
+    categories = tuple(rule.categories) if rule else ()
+    return UndeclaredEntity(
+        entity,
+        categories,
+        tuple(c for c in categories if c in declared.categories),
+        tuple(places)[:MAX_LOCATIONS],
+        len(places),
     )
 
 
@@ -483,7 +529,15 @@ def render_check_text(result: CheckResult) -> str:
             if u.location_count > len(u.locations):
                 out.append(f"    … {u.location_count - len(u.locations)} more")
     else:
-        out.append("All personal data found is declared.")
+        out.append("All personal data found is declared (by category).")
+    covered = [u for u in result.undeclared_entities if u.covered_by]
+    if covered:
+        out.append("Entity types found that the policy never names (only a category covers them):")
+        for u in covered:
+            out.append(f"  {u.entity_type}: covered by {', '.join(u.covered_by)}")
+            out.extend(f"    {loc}" for loc in u.locations)
+            if u.location_count > len(u.locations):
+                out.append(f"    … {u.location_count - len(u.locations)} more")
     if result.declared_not_found:
         out.append("Declared categories never found: " + ", ".join(result.declared_not_found))
     else:

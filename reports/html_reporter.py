@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import IO, TYPE_CHECKING
 
+from piiscan.detection import header_line, headline, is_rule_only
 from piiscan.masking import mask_url
 from piiscan.pipeline import incomplete_line, summarize
 from piiscan.plugins import Reporter
@@ -70,12 +71,19 @@ def _header(inv: Inventory) -> str:
     sources = ", ".join(f"<code>{h(mask_url(s))}</code>" for s in inv.sources) or "none"
     return (
         f'<header><h1>Personal data report</h1>\n<p class="meta">{" · ".join(meta)}</p>\n'
-        f'<p class="sources">Sources scanned: {sources}</p></header>'
+        f'<p class="sources">Sources scanned: {sources}</p>\n'
+        f'<p class="detection">{h(header_line(inv.detection, "Detection"))}</p></header>'
     )
 
 
 def _banners(inv: Inventory) -> list[str]:
     out = []
+    if is_rule_only(inv.detection):
+        out.append(
+            f'<p class="banner warn"><strong>{h(headline(inv.detection))}</strong>: a clean '
+            "result here does not mean there are no names or places.</p>"
+        )
+    out += [f'<p class="banner warn">Warning: {h(w)}</p>' for w in inv.warnings]
     if not p.found_anything(inv):
         out.append(f'<p class="banner clear">{h(p.nothing_found_text(inv))}</p>')
     incomplete = incomplete_line(inv.errors)
@@ -213,6 +221,7 @@ def _asset(a: AssetResult) -> str:
         names = [f.name for f in a.fields if f.status == status]
         if names:
             body.append(f'<p class="muted">{label}: {h(", ".join(names))}</p>')
+    body += [f'<p class="muted">{h(text)}</p>' for text in p.reserved_texts(a)]
     body += _findings(a)
     body += [f'<p class="note">{h(n)}</p>' for n in a.notes]
     opened = " open" if key == "very_high" else ""
@@ -241,6 +250,12 @@ def _errors(inv: Inventory) -> str:
     )
 
 
+def _legend() -> str:
+    """What the marks mean (the same list as the table and Markdown reports)."""
+    items = "".join(f"<dt>{h(mark)}</dt><dd>{h(meaning)}</dd>" for mark, meaning in p.LEGEND)
+    return f'<section class="legend"><h2>Legend</h2><dl>{items}</dl></section>'
+
+
 def render(inv: Inventory) -> str:
     """The whole page."""
     assets = most_sensitive_first(inv.assets)
@@ -250,6 +265,7 @@ def render(inv: Inventory) -> str:
         "<section><h2>Assets, most sensitive first</h2>\n" + "\n".join(drill) + "</section>"
     )
     sections.append(_errors(inv))
+    sections.append(_legend())
     sections.append(
         "<footer>Evidence is masked: this report holds no raw personal values. "
         "Click an asset to see its fields.</footer>"

@@ -60,4 +60,8 @@ ul.facts { margin: 4px 0; padding-left: 18px; color: #52606d; }
 .note { background: #fff8e1; padding: 6px 10px; border-radius: 4px; }
 .muted { color: #52606d; }
 footer { margin-top: 36px; color: #52606d; font-size: 13px; }
+.legend dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px;
+  background: #fff; padding: 12px 16px; border-radius: 8px; font-size: 14px; }
+.legend dt { font-family: ui-monospace, monospace; font-weight: 600; }
+.legend dd { margin: 0; color: #334e68; }
 """

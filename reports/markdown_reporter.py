@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
+from piiscan.detection import header_line, is_rule_only
 from piiscan.masking import mask_url
 from piiscan.pipeline import incomplete_line, summarize
 from piiscan.plugins import Reporter
@@ -101,6 +102,7 @@ def _asset(a: AssetResult) -> list[str]:
         names = [f"{md(f.name)} ({f.sampled})" for f in a.fields if f.status == status]
         if names:
             out += ["", f"{label}: {', '.join(names)}"]
+    out += [line for text in p.reserved_texts(a) for line in ("", md(text))]
     out += _findings(a)
     out += ["", *(f"> Note: {md(n)}" for n in a.notes)] if a.notes else []
     return out
@@ -125,6 +127,12 @@ def _findings(a: AssetResult) -> list[str]:
     return out
 
 
+def _detection(inv: Inventory) -> str:
+    """The detection line: what a clean result is worth (rule-only in bold)."""
+    text = md(header_line(inv.detection, "Detection"))
+    return f"**{text}**" if is_rule_only(inv.detection) else text
+
+
 def render(inv: Inventory) -> list[str]:
     """The report as lines."""
     tool = inv.tool
@@ -135,6 +143,9 @@ def render(inv: Inventory) -> list[str]:
         head.append(f"policy {md(inv.policy.get('name', '?'))} {md(inv.policy.get('version', ''))}")
     sources = ", ".join(code(mask_url(s)) for s in inv.sources) or "-"
     lines = ["# Personal data report", "", " · ".join(head).rstrip(), "", f"Sources: {sources}"]
+    lines += ["", _detection(inv)]
+    for warning in inv.warnings:
+        lines += ["", f"**Warning:** {md(warning)}"]
     incomplete = incomplete_line(inv.errors)
     if incomplete:
         lines += ["", f"**{incomplete}** (see Errors below)"]
@@ -147,6 +158,8 @@ def render(inv: Inventory) -> list[str]:
         lines += ["", f"## Errors ({len(inv.errors)})", ""]
         rows = [(code(mask_url(e.source)), md(e.asset or "-"), md(e.reason)) for e in inv.errors]
         lines += table(["Source", "Asset", "Reason"], rows)
+    lines += ["", "## Legend", ""]
+    lines += [f"- {code(mark)}: {md(meaning)}" for mark, meaning in p.LEGEND]
     return lines
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from piiscan.detection import header_line
 from piiscan.errors import ConfigError
 from piiscan.model import FieldResult, Inventory
 from piiscan.policy import Policy, level_rank, max_gdpr, max_level
@@ -200,4 +201,5 @@ def coverage(inventory: Inventory, policy: Policy) -> dict[str, Any]:
         "fields": sum(len(a.fields) for a in inventory.assets),
         "errors": len(inventory.errors),
         "policy": f"{policy.name} {policy.version}",
+        "detection": header_line(inventory.detection, "Detection"),
     }

@@ -14,6 +14,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from piiscan.detection import header_line
 from piiscan.reports.matrix import MatrixRow
 
 FORMATS = ("markdown", "html", "csv")
@@ -66,6 +67,11 @@ def _summary(cov: dict[str, Any]) -> str:
     )
 
 
+def _detection(cov: dict[str, Any]) -> str:
+    """What the scan could see (rule-only: names and places were not looked for)."""
+    return f"{cov.get('detection') or header_line({}, 'Detection')}."
+
+
 def _errors_note(cov: dict[str, Any]) -> str:
     n = cov["errors"]
     if not n:
@@ -81,7 +87,7 @@ def _md(text: str) -> str:
 
 
 def render_markdown(rows: Sequence[MatrixRow], cov: dict[str, Any]) -> str:
-    lines = ["# Data classification matrix", "", _summary(cov), ""]
+    lines = ["# Data classification matrix", "", _summary(cov), "", _detection(cov), ""]
     if note := _errors_note(cov):
         lines += [f"**Warning:** {note}", ""]
     if not rows:
@@ -170,6 +176,7 @@ def render_html(rows: Sequence[MatrixRow], cov: dict[str, Any]) -> str:
         "<body>",
         "<h1>Data classification matrix</h1>",
         f"<p>{e(_summary(cov))}</p>",
+        f'<p class="detection">{e(_detection(cov))}</p>',
     ]
     if note := _errors_note(cov):
         out.append(f'<p class="warn"><strong>Warning:</strong> {e(note)}</p>')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 _TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64()}
 SCHEMA = pa.schema([pa.field(name, _TYPES[kind], nullable=True) for name, kind in COLUMNS])
 BATCH_ROWS = 10_000
+#: Schema metadata key holding the inventory's ``detection`` record (JSON; ``{}`` when
+#: the inventory did not record it).
+DETECTION_KEY = b"piiscan.detection"
 
 
 def _batch(rows: list[dict[str, Any]]) -> pa.RecordBatch:
@@ -31,7 +35,8 @@ class ParquetReporter(Reporter):
     extension = ".parquet"
 
     def write(self, inventory: Inventory, out: IO[Any]) -> None:
-        with pq.ParquetWriter(out, SCHEMA) as writer:
+        schema = SCHEMA.with_metadata({DETECTION_KEY: json.dumps(inventory.detection)})
+        with pq.ParquetWriter(out, schema) as writer:
             rows: list[dict[str, Any]] = []
             for row in field_rows(inventory):
                 rows.append(row)

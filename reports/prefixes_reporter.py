@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
+from piiscan.detection import header_line
 from piiscan.masking import mask_url
 from piiscan.plugins import Reporter
 from piiscan.prefix_summary import prefix_summary
@@ -82,7 +83,8 @@ def render(inventory: Inventory, depth: int = 1) -> list[str]:
     head = [f"{tool.get('name', 'piiscan')} {tool.get('version', '?')} prefixes"]
     if inventory.generated_at:
         head.append(f"generated {inventory.generated_at}")
-    lines = [" · ".join(head)]
+    lines = [" · ".join(head), header_line(inventory.detection)]
+    lines += [f"warning: {w}" for w in inventory.warnings]
     groups = prefix_summary(inventory.assets, depth)
     if not groups:
         return [*lines, "", "no file or object assets in this inventory"]

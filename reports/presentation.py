@@ -23,6 +23,45 @@ LEVEL_LABELS = {
 NOTHING_FOUND = "No personal data found"
 
 
+#: What every mark in the human-readable reports means: (mark, meaning). The table,
+#: Markdown and HTML reports end with this legend; a test checks that each mark they can
+#: print is in it.
+LEGEND: tuple[tuple[str, str], ...] = (
+    (
+        "EMAIL_ADDRESS 0.97 198/198 100%",
+        "entity type; confidence (0-1: the detectors' scores on the matching values, their "
+        "share and the name signal combined, see docs/inventory.md); values that matched / "
+        "values examined; share of examined values (its 95% interval is in the JSON inventory)",
+    ),
+    ("+name", "the field's name points to this type too (a column called email, dob…)"),
+    (
+        "very_high, high, medium, low",
+        "sensitivity from the policy; an asset takes the level of its most sensitive field "
+        "(raised when quasi-identifiers such as postcode + birth date + gender meet)",
+    ),
+    ("none / No personal data", "nothing personal was found in what was examined"),
+    ("gdpr", "GDPR class: personal, special_category (Art. 9) or criminal (Art. 10)"),
+    (
+        "insufficient data",
+        "too few non-empty values were examined to judge the field (the count is shown)",
+    ),
+    ("not scanned", "the field was selected out or could not be read"),
+    (
+        "set aside as reserved/test",
+        "values that look personal but belong to nobody (example.com, 555-01xx, test "
+        "cards, documentation IPs, pseudonym tokens): not counted as findings",
+    ),
+    (
+        "findings / row 4:12-22 / line 3:10-27",
+        "occurrences in free text: the row (or line) and character offsets; evidence masked",
+    ),
+    ("j***@example.com", "masked evidence: never the raw value"),
+    ("INCOMPLETE", "some assets could not be read; they are listed under Errors"),
+    ("rule-only", "no NER model: names, places and NRP in values were not looked for"),
+    ("…", "cut to fit; the JSON inventory (--format json) holds everything"),
+)
+
+
 def level_key(level: str | None) -> str:
     return level or NO_LEVEL
 
@@ -36,6 +75,22 @@ def entity_text(e: EntityVerdict) -> str:
     """``EMAIL_ADDRESS (0.97, 198/198)``; ``+name`` when the field name agrees."""
     name = ", +name" if e.name_signal else ""
     return f"{e.type} ({e.confidence:.2f}, {e.matched}/{e.sampled}{name})"
+
+
+def reserved_text(f: FieldResult) -> str:
+    """``email: 51 values set aside as reserved/test (EMAIL_ADDRESS)``; for several
+    types, the count per type."""
+    if len(f.reserved) == 1:
+        [(entity, n)] = f.reserved
+        values = "value" if n == 1 else "values"
+        return f"{f.name}: {n} {values} set aside as reserved/test ({entity})"
+    counts = ", ".join(f"{entity} {n}" for entity, n in f.reserved)
+    return f"{f.name}: values set aside as reserved/test: {counts}"
+
+
+def reserved_texts(a: AssetResult) -> list[str]:
+    """:func:`reserved_text` for each field of ``a`` with values set aside."""
+    return [reserved_text(f) for f in a.fields if f.reserved]
 
 
 def personal_fields(a: AssetResult) -> list[FieldResult]:

@@ -39,6 +39,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from piiscan.detection import header_line
 from piiscan.errors import UsageError
 from piiscan.masking import mask_url
 from piiscan.model import AssetResult, Inventory
@@ -133,6 +134,8 @@ class Record:
     entries: tuple[RecordEntry, ...]
     missing: tuple[Missing, ...]
     inventory_generated_at: str = ""
+    #: The inventory's detection line (see :func:`piiscan.detection.header_line`).
+    detection: str = ""
 
 
 # -- loading -----------------------------------------------------------------
@@ -367,4 +370,5 @@ def build_record(activities: Activities, inventory: Inventory, policy: Policy) -
         entries=tuple(entries),
         missing=tuple(missing),
         inventory_generated_at=inventory.generated_at,
+        detection=header_line(inventory.detection, "Detection"),
     )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from piiscan.detection import header_line
 from piiscan.errors import UsageError
 from piiscan.reports.matrix_render import spreadsheet_safe
 from piiscan.reports.ropa import Record, RecordEntry, Transfer
@@ -164,6 +165,8 @@ def render_markdown(record: Record) -> str:
         "Categories of personal data, special categories, systems and sensitivity are "
         f"filled from the inventory generated {record.inventory_generated_at or 'unknown'}; "
         "everything else is as declared in the activities file.",
+        "",
+        _md(record.detection or header_line({}, "Detection")),
         "",
         "## Controller",
         "",

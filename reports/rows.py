@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from piiscan.detection import short_text
 from piiscan.masking import mask_url
 from piiscan.policy import level_rank
 
@@ -37,6 +38,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("gdpr", "str"),
     ("evidence", "str"),
     ("note", "str"),
+    #: The scan's detection mode on every row (NER model, or rule-only: names and places
+    #: not detected), so a row read alone says what its "none_found" is worth.
+    ("detection", "str"),
 )
 NAMES: tuple[str, ...] = tuple(name for name, _ in COLUMNS)
 SEP = ";"
@@ -81,6 +85,13 @@ def _field_row(a: AssetResult, f: FieldResult) -> Row:
 
 def field_rows(inventory: Inventory) -> Iterator[Row]:
     """Yield the rows of ``inventory`` (dicts keyed by :data:`NAMES`, ``None`` = empty)."""
+    detection = short_text(inventory.detection)
+    for row in _rows(inventory):
+        row["detection"] = detection
+        yield row
+
+
+def _rows(inventory: Inventory) -> Iterator[Row]:
     empty = True
     for a in inventory.assets:
         empty = False

@@ -7,15 +7,19 @@ are coloured (very_high red, high yellow) only when writing to a terminal.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING
 
+from piiscan.detection import header_line
 from piiscan.masking import mask_url
 from piiscan.pipeline import incomplete_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.policy import LEVELS
+from piiscan.reports.presentation import LEGEND, reserved_texts
 
 if TYPE_CHECKING:
     from piiscan.model import AssetResult, EntityVerdict, FieldResult, Inventory, TextFinding
@@ -61,9 +65,22 @@ def _entity(e: EntityVerdict) -> str:
     return f"{e.type} {e.confidence:.2f} {e.matched}/{e.sampled} {e.share:.0%}{name}"
 
 
-def _table(fields: Sequence[FieldResult], paint: _Painter) -> list[str]:
+def _caps(width: int) -> list[int]:
+    """Column widths for ``width``: :data:`COLUMNS` as they are at :data:`WIDTH` or more,
+    shrunk in proportion below it (the level column keeps its room)."""
+    fixed = len(INDENT) + 2 * 3 + COLUMNS[3][1]
+    caps = [cap for _, cap in COLUMNS[:3]]
+    if width >= WIDTH:
+        return caps
+    scale = max(width - fixed, 30) / sum(caps)
+    titles = [title for title, _ in COLUMNS[:3]]
+    return [max(len(t), int(cap * scale)) for t, cap in zip(titles, caps, strict=True)]
+
+
+def _table(fields: Sequence[FieldResult], paint: _Painter, width: int = WIDTH) -> list[str]:
     """One row per entity type; the category list wraps onto the continuation rows."""
-    cat_width = COLUMNS[2][1]
+    caps = _caps(width)
+    cat_width = caps[2]
     rows: list[tuple[list[str], str]] = []
     for f in fields:
         entities = [_entity(e) for e in f.entities] or ["-"]
@@ -73,7 +90,7 @@ def _table(fields: Sequence[FieldResult], paint: _Painter) -> list[str]:
             rows.append((cells, paint.level(f.sensitivity) if i == 0 else ""))
     widths = [
         min(cap, max([len(title)] + [len(cells[i]) for cells, _ in rows]))
-        for i, (title, cap) in enumerate(COLUMNS[:3])
+        for i, ((title, _), cap) in enumerate(zip(COLUMNS[:3], caps, strict=True))
     ]
 
     def line(cells: Sequence[str], level: str) -> str:
@@ -83,13 +100,23 @@ def _table(fields: Sequence[FieldResult], paint: _Painter) -> list[str]:
     return [line([t for t, _ in COLUMNS[:3]], COLUMNS[3][0])] + [line(c, lv) for c, lv in rows]
 
 
+def _wrap(text: str, room: int, indent: int) -> list[str]:
+    """``text`` as lines: the first fits ``room``, the others are indented by ``indent``
+    and fit the same room. A list is wrapped, never cut, and an item's count stays on
+    its line (``identifiers 9``)."""
+    glued = re.sub(r" (?=\d)", "\xa0", text)  # textwrap breaks at ASCII spaces only
+    lines = textwrap.wrap(glued, max(room, 20), break_on_hyphens=False) or [""]
+    lines = [line.replace("\xa0", " ") for line in lines]
+    return [lines[0], *(" " * indent + line for line in lines[1:])]
+
+
 def _at(items: Sequence[str], i: int) -> str:
     return items[i] if i < len(items) else ""
 
 
-def _names_line(label: str, fields: Iterable[FieldResult]) -> list[str]:
+def _names_line(label: str, fields: Iterable[FieldResult], width: int = WIDTH) -> list[str]:
     names = [f"{f.name} ({f.sampled})" for f in fields]
-    return [clip(f"{INDENT}{label}: {', '.join(names)}", WIDTH)] if names else []
+    return [clip(f"{INDENT}{label}: {', '.join(names)}", width)] if names else []
 
 
 def _plural(n: int, noun: str) -> str:
@@ -101,29 +128,37 @@ def _where(f: TextFinding) -> str:
     return f"{where} {f.line}:{f.start}-{f.end}"
 
 
-def _findings(findings: Sequence[TextFinding]) -> list[str]:
+def _findings(findings: Sequence[TextFinding], width: int = WIDTH) -> list[str]:
     if not findings:
         return []
     counts = Counter(f.entity for f in findings)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    out = [clip(f"{INDENT}findings: " + ", ".join(f"{e} {n}" for e, n in ranked), WIDTH)]
+    label = f"{INDENT}findings: "
+    first, *more = _wrap(", ".join(f"{e} {n}" for e, n in ranked), width - len(label), len(label))
+    out = [label + first, *more]
     shown = findings[:FINDINGS_SHOWN]
     where_w = max(len(_where(f)) for f in shown)
     entity_w = max(len(f.entity) for f in shown)
     for f in shown:
         text = f"{_where(f).ljust(where_w)}  {f.entity.ljust(entity_w)}  {f.evidence or '-'}"
-        out.append(clip(INDENT * 2 + text, WIDTH))
+        out.append(clip(INDENT * 2 + text, width))
     if len(findings) > FINDINGS_SHOWN:
         out.append(f"{INDENT * 2}… {len(findings) - FINDINGS_SHOWN} more")
     return out
 
 
-def _asset(a: AssetResult, paint: _Painter) -> list[str]:
+def _asset(a: AssetResult, paint: _Painter, width: int = WIDTH) -> list[str]:
     categories = ", ".join(a.categories) or "-"
     name = clip(a.asset, 60)
     head = f"{name}  {a.kind}  "
-    rest = WIDTH - len(head) - len(a.sensitivity or NO_LEVEL) - 2
-    lines = [f"{head}{paint.level(a.sensitivity)}  {clip(categories, rest)}"]
+    level = a.sensitivity or NO_LEVEL
+    indent = len(head) + len(level) + 2
+    if width - indent >= 30:
+        first, *more = _wrap(categories, width - indent, indent)
+        lines = [f"{head}{paint.level(a.sensitivity)}  {first}", *more]
+    else:  # a long name: the categories go below it
+        lines = [f"{head}{paint.level(a.sensitivity)}"]
+        lines += [INDENT + line for line in _wrap(categories, width - 2 * len(INDENT), 0)]
     personal = [f for f in a.fields if f.status == "personal"]
     unit = "lines" if a.kind == "text" else "rows"
     facts = [f"source {mask_url(a.source)}", f"{a.rows_scanned} {unit}"]
@@ -133,20 +168,23 @@ def _asset(a: AssetResult, paint: _Painter) -> list[str]:
         facts.append(f"gdpr {a.gdpr}")
     if not a.complete:
         facts.append("incomplete")
-    lines.append(clip(INDENT + " · ".join(facts), WIDTH))
+    lines.append(clip(INDENT + " · ".join(facts), width))
     if personal:
-        lines += _table(personal, paint)
+        lines += _table(personal, paint, width)
     else:
         lines.append(f"{INDENT}no personal data found")
-    lines += _names_line("insufficient data", (f for f in a.fields if f.status == "insufficient"))
-    lines += _names_line("not scanned", (f for f in a.fields if f.status == "not_scanned"))
-    lines += _findings([*a.findings, *(t for f in a.fields for t in f.findings)])
-    lines += [clip(f"{INDENT}note: {n}", WIDTH) for n in a.notes]
+    insufficient = (f for f in a.fields if f.status == "insufficient")
+    lines += _names_line("insufficient data", insufficient, width)
+    lines += _names_line("not scanned", (f for f in a.fields if f.status == "not_scanned"), width)
+    lines += [clip(f"{INDENT}{text}", width) for text in reserved_texts(a)]
+    lines += _findings([*a.findings, *(t for f in a.fields for t in f.findings)], width)
+    lines += [clip(f"{INDENT}note: {n}", width) for n in a.notes]
     return lines
 
 
-def render(inventory: Inventory, colour: bool = False) -> list[str]:
-    """The report as lines (no trailing newlines)."""
+def render(inventory: Inventory, colour: bool = False, width: int = WIDTH) -> list[str]:
+    """The report as lines (no trailing newlines), at most ``width`` characters each;
+    category lists wrap rather than being cut."""
     paint = _Painter(colour)
     tool = inventory.tool
     policy = inventory.policy
@@ -155,7 +193,11 @@ def render(inventory: Inventory, colour: bool = False) -> list[str]:
         head.append(f"generated {inventory.generated_at}")
     head.append(f"policy {policy.get('name', '?')} {policy.get('version', '')}".rstrip())
     sources = ", ".join(mask_url(s) for s in inventory.sources) or "-"
-    lines = [clip(" · ".join(head), WIDTH), clip(f"sources: {sources}", WIDTH)]
+    lines = [clip(" · ".join(head), width), clip(f"sources: {sources}", width)]
+    lines.append(clip(header_line(inventory.detection), width))
+    for w in inventory.warnings:  # a warning is never cut
+        first, *more = _wrap(w, width - len("warning: "), len("warning: "))
+        lines += [f"warning: {first}", *more]
     incomplete = incomplete_line(inventory.errors)
     if incomplete:
         lines += ["", f"{incomplete} (see Errors below)"]
@@ -165,18 +207,34 @@ def render(inventory: Inventory, colour: bool = False) -> list[str]:
     levels = ", ".join(f"{paint.level(k)} {n}" for k, n in _by_rank(s["assets_by_sensitivity"]))
     lines.append(f"{INDENT}assets: {s['assets']}" + (f" ({levels})" if levels else ""))
     categories = ", ".join(f"{k} {n}" for k, n in s["assets_by_category"].items()) or "none"
-    lines.append(clip(f"{INDENT}categories: {categories}", WIDTH))
+    label = f"{INDENT}categories: "
+    first, *more = _wrap(categories, width - len(label), len(label))
+    lines += [label + first, *more]
     lines.append(
         f"{INDENT}fields: {s['fields']}, personal {s['personal_fields']} · "
         f"text findings: {s['text_findings']} · errors: {s['errors']}"
     )
     for a in inventory.assets:
-        lines += ["", *_asset(a, paint)]
+        lines += ["", *_asset(a, paint, width)]
     if inventory.errors:
         lines += ["", f"Errors ({len(inventory.errors)})"]
         for e in inventory.errors:
             where = mask_url(e.source) + (f" {e.asset}" if e.asset else "")
-            lines.append(clip(f"{INDENT}{where}: {e.reason}", WIDTH))
+            lines.append(clip(f"{INDENT}{where}: {e.reason}", width))
+    return lines + _legend(width)
+
+
+def _legend(width: int) -> list[str]:
+    """What the marks mean, wrapped (never cut) to ``width``."""
+    lines = ["", "Legend"]
+    for mark, meaning in LEGEND:
+        lines += textwrap.wrap(
+            f"{mark}: {meaning}",
+            width,
+            initial_indent=INDENT,
+            subsequent_indent=INDENT * 3,
+            break_on_hyphens=False,
+        )
     return lines
 
 
@@ -188,5 +246,13 @@ class TableReporter(Reporter):
     extension = ".txt"
 
     def write(self, inventory: Inventory, out: IO[str]) -> None:
-        for line in render(inventory, colour=_wants_colour(out)):
+        for line in render(inventory, colour=_wants_colour(out), width=_width(out)):
             out.write(line + "\n")
+
+
+def _width(out: IO[str]) -> int:
+    """The terminal's width when writing to one (at least 80), else :data:`WIDTH`."""
+    isatty = getattr(out, "isatty", None)
+    if not (isatty and isatty()):
+        return WIDTH
+    return max(80, shutil.get_terminal_size((WIDTH, 24)).columns)

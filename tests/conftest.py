@@ -39,11 +39,15 @@ def spacy_model() -> str:
 
 @pytest.fixture(scope="session")
 def ner_scanner(spacy_model: str):
-    """A Scanner with every installed detector and the NER model, built once per session."""
+    """A Scanner with every installed detector and the NER model, built once per session.
+
+    It counts reserved/test values as real (as ``piiscan demo`` and
+    ``--no-default-allow-list`` do): the demo and test data are drawn from reserved ranges.
+    """
     from piiscan.config import Config
     from piiscan.pipeline import Scanner
 
-    return Scanner(Config(spacy_model=spacy_model, hash_key=b"test-key"))
+    return Scanner(Config(spacy_model=spacy_model, hash_key=b"test-key", ignore_reserved=False))
 
 
 @pytest.fixture(scope="session")

@@ -384,9 +384,20 @@ def test_transformer_changing_row_count_fails(source: Path, tmp_path: Path,
     assert "number of rows" in (assets[name].reason or "")
 
 
+@pytest.mark.parametrize("name", ["empty.csv", "empty.json", "empty.parquet", "empty.txt"])
+def test_empty_files_are_copied_empty(tmp_path: Path, name: str) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / name).write_bytes(b"")
+    report = copy_tree(src, tmp_path / "out", Upper())
+    [asset] = report.assets
+    assert (asset.status, asset.reason) == ("copied", None)
+    assert "empty file: copied empty" in asset.notes
+    assert (tmp_path / "out" / name).read_bytes() == b""
+
+
 @pytest.mark.parametrize(("name", "content", "reason"), [
     ("bad.json", b"{not json", "invalid JSON at line 1 column 2"),
-    ("empty.csv", b"", "empty file"),
     ("fake.parquet", b"PAR1 not really", "not a Parquet file (no PAR1 magic)"),
 ])
 def test_unreadable_files_skipped(tmp_path: Path, name: str, content: bytes,

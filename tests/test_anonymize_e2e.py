@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import spacy
 from anon_data import build_database, build_files
 from click.testing import CliRunner
 
@@ -22,6 +23,8 @@ from piiscan.anonymize.keys import Keyring
 from piiscan.anonymize.runner import anonymize, deanonymize
 from piiscan.cli import cli
 from piiscan.config import Config
+from piiscan.detection import FREE_TEXT_NOT_VERIFIED
+from piiscan.detectors import nlp
 
 KEY = "k" * 32
 
@@ -238,3 +241,108 @@ def test_sqlite_to_postgres_and_back(data: Path, tmp_path: Path,
     assert dst.execute(join).fetchone() == src.execute(join).fetchone()
     leaked = [v for v in raw_values(data / "shop.db")[1::5] if v.encode() in back.read_bytes()]
     assert leaked == []
+
+
+# -- free text needs a model; verification says what it could see -----------------------
+NO_MODEL_INSTALLED = not any(spacy.util.is_package(n) for n in nlp.INSTALLED_CANDIDATES)
+NO_MODEL = {"PIISCAN_ANON_KEY": KEY, "PIISCAN_SPACY_MODEL": ""}
+
+
+def ticket_names(db: Path) -> list[str]:
+    con = sqlite3.connect(db)
+    names = [r[0] for r in con.execute(
+        "SELECT DISTINCT c.full_name FROM tickets t JOIN customers c USING (customer_id)")]
+    con.close()
+    return names
+
+
+@pytest.mark.skipif(not NO_MODEL_INSTALLED, reason="an en_core_web pipeline is installed")
+@pytest.mark.parametrize("plan_from", ["scan", "inventory"])
+def test_free_text_without_a_model_is_refused_before_anything_is_written(
+        plan_from: str, data: Path, tmp_path: Path) -> None:
+    db = data / "shop.db"
+    extra: list[str] = []
+    if plan_from == "inventory":  # a rule-only inventory: its free_text flags decide
+        inv = tmp_path / "inv.json"
+        code, _, err = invoke("scan", f"sqlite:///{db}", "--spacy-model", "none", "-f", "json",
+                              "-o", str(inv), "--no-progress")
+        assert code == 0, err
+        extra = ["--inventory", str(inv)]
+    target = tmp_path / "anon.db"
+    code, out, err = invoke("anonymize", f"sqlite:///{db}", "--to", str(target),
+                            "--no-progress", *extra, env=NO_MODEL)
+    assert code == 2, err
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1
+    assert "tickets.body" in errors[0]
+    for fix in ("python -m spacy download en_core_web_lg", "en_core_web_sm",
+                "--spacy-model PATH", "--allow-rule-only"):
+        assert fix in errors[0]
+    assert not [n for n in ticket_names(db) if n in err + out]
+    assert not target.exists() and not Path(f"{target}.manifest.json").exists()
+
+
+@pytest.mark.parametrize("opt_in", [["--allow-rule-only"], ["--spacy-model", "none"]],
+                         ids=["allow-rule-only", "spacy-model-none"])
+def test_rule_only_opt_in_says_free_text_is_not_verified(
+        opt_in: list[str], data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "anon.db"
+    code, out, err = invoke("anonymize", f"sqlite:///{data / 'shop.db'}", "--to", str(target),
+                            "--no-progress", *opt_in, env=NO_MODEL)
+    assert code in (0, 1), err
+    closing = [line for line in out.splitlines() if line.startswith("verification")]
+    assert len(closing) == 1
+    assert f"rule-only: {FREE_TEXT_NOT_VERIFIED}" in closing[0]
+    assert "sampled 2000 rows per table" in closing[0]
+    manifest = json.loads(Path(f"{target}.manifest.json").read_text())
+    assert FREE_TEXT_NOT_VERIFIED in manifest["verification"]["limits"]
+    assert manifest["verification"]["detection"]["mode"] == "rule-only"
+    assert any(FREE_TEXT_NOT_VERIFIED in w and "tickets.body" in w for w in manifest["warnings"])
+    assert f"warning: {FREE_TEXT_NOT_VERIFIED}" in err
+
+
+@pytest.mark.parametrize(
+    ("policy", "passes"),
+    [
+        ("DATE_OF_BIRTH: {operator: date_shift, max_days: 30}", False),  # still birth dates
+        ("DATE_OF_BIRTH: {operator: redact}", None),
+    ],
+    ids=["date-shift", "redact"],
+)
+def test_verification_passes_exactly_when_scan_fail_on_would(
+        policy: str, passes: bool | None, data: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "policy.yaml"
+    rules.write_text(f"anonymization:\n  entities:\n    {policy}\n")
+    target = tmp_path / "anon.db"
+    code, out, err = invoke("anonymize", f"sqlite:///{data / 'shop.db'}", "--to", str(target),
+                            "--policy", str(rules), "--spacy-model", "none", "--no-progress",
+                            env={"PIISCAN_ANON_KEY": KEY})
+    assert code in (0, 1), err
+    passed = "verification passed" in out
+    manifest = json.loads(Path(f"{target}.manifest.json").read_text())
+    assert manifest["verification"]["passed"] is passed
+    assert "accepted" not in manifest["verification"]
+    if passes is not None:
+        assert passed is passes
+    if "date_shift" in policy:
+        left = [leak for leak in manifest["verification"]["leaks"]
+                if (leak["asset"], leak["field"]) == ("customers", "date_of_birth")]
+        assert left and left[0]["operator"] == "date_shift"
+        assert ("LEFT: customers.date_of_birth (high: DATE_OF_BIRTH) kept by date_shift - "
+                "choose a coarser operator or --verify-level very_high") in err
+    rescan, _, _ = invoke("scan", f"sqlite:///{target}", "--fail-on", "high", "--policy",
+                          str(rules), "--spacy-model", "none", "--no-progress", "-f", "json")
+    assert (rescan == 0) is passed
+
+
+@pytest.mark.parametrize(("full", "sampled"), [(False, 50), (True, None)])
+def test_verification_records_its_sampling(
+        full: bool, sampled: int | None, data: Path, tmp_path: Path) -> None:
+    cfg = Config(spacy_model="none", sample_rows=50, progress=False)
+    result = anonymize(f"sqlite:///{data / 'shop.db'}", str(tmp_path / "a.db"), cfg,
+                       Keyring(KEY), verify_full=full)
+    v = result.verification
+    assert v is not None and v.sampled_rows == sampled
+    assert result.manifest["verification"]["sampled_rows"] == sampled
+    assert ("sampled 50 rows per table" in v.limits) is not full
+    assert result.manifest["verification"]["detection"]["mode"] == "rule-only"

@@ -48,3 +48,22 @@ def test_missing_or_broken_config_file(tmp_path: Path) -> None:
 def test_public_settings_carry_no_secret() -> None:
     settings = Config(hash_key=b"topsecret").public_settings()
     assert "topsecret" not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("toml", "overrides", "ignore_reserved"),
+    [
+        ("", {}, True),  # reserved/test values are set aside by default
+        ("", {"default_allow_list": False}, False),  # --no-default-allow-list
+        ("default_allow_list = false\n", {}, False),
+        ("default_allow_list = false\nignore_reserved = true\n", {}, True),
+        ("ignore_reserved = true\n", {"default_allow_list": False}, False),  # the flag wins
+        ("ignore_reserved = false\n", {}, False),
+    ],
+)
+def test_reserved_values_are_set_aside_unless_the_allow_list_is_off(
+    tmp_path: Path, toml: str, overrides: dict, ignore_reserved: bool
+) -> None:
+    path = tmp_path / "piiscan.toml"
+    path.write_text("[piiscan]\n" + toml, encoding="utf-8")
+    assert load_config(path, env={}, **overrides).ignore_reserved is ignore_reserved

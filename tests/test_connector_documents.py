@@ -29,7 +29,8 @@ def tar_gz(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-CONFIG = Config(spacy_model="none", progress=False, max_archive_ratio=50)
+# example.* e-mails in the documents: counted as real (--no-default-allow-list)
+CONFIG = Config(spacy_model="none", progress=False, max_archive_ratio=50, ignore_reserved=False)
 
 
 def document_objects() -> dict[str, bytes]:
@@ -118,3 +119,41 @@ def test_an_archive_with_no_readable_member_is_not_silently_clean(tmp_path) -> N
     inventory = Scanner(CONFIG).scan([str(tmp_path)])
     assert [(e.asset, e.reason) for e in inventory.errors] == [
         ("images.zip", "no member of a supported type (2 member(s) not scanned)")]
+
+
+@pytest.fixture(scope="module")
+def good_documents(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("good-docs")
+    for name, data in document_objects().items():
+        if name not in ("evil.zip", "bomb.zip", "fake.xlsx", "broken.gz"):
+            (root / name).write_bytes(data)
+    return str(root)
+
+
+@pytest.mark.parametrize(("include", "exclude", "assets"), [
+    (("*.csv",), (), ["bundle.zip/crm/customers.csv", "export.csv.gz/export.csv",
+                      "mail.eml/ann.csv"]),
+    (("crm",), (), ["bundle.zip/crm/customers.csv"]),  # a folder inside an archive
+    (("*.log",), (), ["bundle.zip/logs.tar.gz/app.log"]),
+    (("book.xlsx/People",), (), ["book.xlsx/People"]),
+    (("People.email",), (), ["book.xlsx/People: email"]),  # a sheet's column
+    (("mail.eml",), (), ["mail.eml", "mail.eml/ann.csv"]),  # a message with its attachment
+    (("ann.csv.iban",), (), ["mail.eml/ann.csv: iban"]),
+    ((), ("*.xlsx", "*.eml", "*.docx", "*.pdf", "bundle.zip"), ["export.csv.gz/export.csv"]),
+    ((), ("*.xlsx", "*.eml", "*.docx", "*.pdf", "*.csv", "*.log", "*.gz"), []),
+])
+def test_include_exclude_reach_into_containers(good_documents: str, include: tuple[str, ...],
+                                               exclude: tuple[str, ...],
+                                               assets: list[str]) -> None:
+    """Archive members, sheets and attachments follow docs/selection.md (``asset: fields``
+    where only some fields are selected); an archive whose members are all left out by
+    the patterns is not an error."""
+    config = replace(CONFIG, include=include, exclude=exclude)
+    inventory = Scanner(config, detectors=[]).scan([good_documents])
+    everything = {a.asset: a.fields for a in Scanner(CONFIG, detectors=[]).scan(
+        [good_documents]).assets}
+    found = [a.asset if a.fields == everything[a.asset]
+             else f"{a.asset}: {', '.join(f.name for f in a.fields)}" for a in inventory.assets]
+    assert sorted(found) == assets
+    assert not inventory.errors
+    assert not [w for w in inventory.warnings if "matched no" in w]

@@ -12,8 +12,9 @@ import pytest
 
 from piiscan.config import Config
 from piiscan.connectors.files import FileAsset, FileConnector
-from piiscan.errors import AssetError, SourceError
+from piiscan.errors import AssetError, EmptyAsset, SourceError
 from piiscan.pipeline import Scanner
+from piiscan.selection import NothingSelected
 
 
 def one_asset(path: Path, **settings: Any) -> FileAsset:
@@ -114,11 +115,12 @@ def test_csv_sample_limit_and_batches(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["z.csv", "z.json", "z.jsonl", "z.parquet", "z.txt", "z.md"])
-def test_zero_byte_files_are_the_error_empty_file(tmp_path: Path, name: str) -> None:
+def test_zero_byte_files_are_empty_assets(tmp_path: Path, name: str) -> None:
+    """Nothing in them, nothing missed: EmptyAsset (a note in the inventory, not an error)."""
     (tmp_path / name).write_bytes(b"")
     asset = one_asset(tmp_path / name)
     assert asset.size == 0
-    with pytest.raises(AssetError, match=r"^empty file$"):
+    with pytest.raises(EmptyAsset, match=r"^empty file$"):
         list(asset.lines() if asset.kind == "text" else asset.batches())
 
 
@@ -316,6 +318,13 @@ def test_symlinks_outside_the_root_are_not_followed(tmp_path: Path) -> None:
     (("*.json", "*.jsonl"), (), ["sub/deeper/y.jsonl", "sub/z.json"]),
     (("b.csv.a",), (), ["b.csv"]),
     (("sub/*",), ("*/deeper/*",), ["sub/a.md", "sub/z.json"]),
+    ((), ("sub",), ["a.txt", "b.csv"]),
+    ((), ("deeper",), ["a.txt", "b.csv", "sub/a.md", "sub/z.json"]),
+    (("sub/*.json*",), (), ["sub/z.json"]),  # * stays within a folder
+    (("sub/**/*.jsonl",), (), ["sub/deeper/y.jsonl"]),
+    (("**.JSONL",), (), ["sub/deeper/y.jsonl"]),
+    (("a",), (), ["b.csv", "sub/deeper/y.jsonl", "sub/z.json"]),  # a field: read to find it
+    (("*.csv.a",), (), ["b.csv"]),
 ])
 def test_include_exclude_on_paths(tmp_path: Path, include: tuple[str, ...],
                                   exclude: tuple[str, ...], expected: list[str]) -> None:
@@ -324,17 +333,33 @@ def test_include_exclude_on_paths(tmp_path: Path, include: tuple[str, ...],
 
 
 @pytest.mark.parametrize(("include", "exclude", "columns"), [
-    ((), ("people.csv.email",), ["name", "phone"]),
+    ((), ("people.csv.email",), ["name", "phone", "internal_notes"]),
     (("people.csv.name", "people.csv.phone"), (), ["name", "phone"]),
-    (("*.csv",), ("*.csv.phone",), ["name", "email"]),
-    ((), ("*.csv.*e*",), []),
-    ((), ("*.phone", "*.txt"), ["name", "email", "phone"]),
+    (("*.csv",), ("*.csv.phone",), ["name", "email", "internal_notes"]),
+    ((), ("*.phone", "*.txt"), ["name", "email", "internal_notes"]),
+    ((), ("*.internal_notes",), ["name", "email", "phone"]),
+    ((), ("internal_notes", "PHONE"), ["name", "email"]),
+    (("email",), (), ["email"]),
+    (("*.email", "data/people.csv.name"), (), ["name", "email"]),
+    (("people.csv",), ("email",), ["name", "phone", "internal_notes"]),
+    ((), ("*.csv.*e*",), None),  # every field left out: so is the file
+    (("phone",), ("data",), None),
 ])
 def test_include_exclude_on_columns(tmp_path: Path, include: tuple[str, ...],
-                                    exclude: tuple[str, ...], columns: list[str]) -> None:
-    (tmp_path / "people.csv").write_text("name,email,phone\nAnn,a@b.org,555\n")
-    (asset,) = FileConnector(str(tmp_path), Config(include=include, exclude=exclude)).assets()
-    assert header(asset) == columns  # type: ignore[arg-type]
+                                    exclude: tuple[str, ...], columns: list[str] | None) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/people.csv").write_text(
+        "name,email,phone,internal_notes\nAnn,a@b.org,555,x\n")
+    config = Config(include=include, exclude=exclude)
+    found = list(FileConnector(str(tmp_path), config).assets())
+    if columns is None and not found:
+        return
+    (asset,) = found
+    if columns is None:
+        with pytest.raises(NothingSelected):
+            header(asset)  # type: ignore[arg-type]
+    else:
+        assert header(asset) == columns  # type: ignore[arg-type]
 
 
 def test_single_file_names_and_unsupported_type(tmp_path: Path) -> None:
@@ -397,6 +422,8 @@ def _wide_parquet(path: Path, rows: int = 20_000) -> None:
     (("people.parquet.email",), (), ["email"]),
     ((), ("*.parquet.notes", "*.parquet.name"), ["email", "address.city", "address.zip"]),
     (("people.parquet.address.zip",), (), ["address.zip"]),
+    (("zip",), (), ["address.zip"]),
+    ((), ("address", "notes"), ["name", "email"]),
     ((), ("*.parquet.*",), []),
 ])
 def test_parquet_reads_only_selected_columns(tmp_path: Path, include: tuple[str, ...],
@@ -407,6 +434,13 @@ def test_parquet_reads_only_selected_columns(tmp_path: Path, include: tuple[str,
     everything = one_asset(tmp_path, full=True)
     all_rows = sum(b.num_rows for b in everything.batches())
     asset = one_asset(tmp_path, full=True, include=include, exclude=exclude)
+    if not columns:  # no field selected: the file is left out, no column chunk read
+        with pytest.raises(NothingSelected):
+            asset.columns()
+        with pytest.raises(NothingSelected):
+            list(asset.batches())
+        assert asset.bytes_read < everything.bytes_read * 0.05
+        return
     batches = list(asset.batches())
     assert batches[0].schema.names == columns
     if columns:

@@ -108,6 +108,15 @@ ORDER_COLUMNS = ["id", "customer_id", "note"]
     (("customers.e*", "ORDERS.note"), (), {"customers": ["email"], "orders": ["note"]}),
     (("main.*.id",), ("customers",), {"customer_emails": ["id"], "orders": ["id"]}),
     (("other.*.*",), (), {}),
+    ((), ("email",), {"customers": ["id", "name", "born", "balance", "photo"],
+                      "customer_emails": ["id"], "orders": ORDER_COLUMNS}),
+    (("email",), (), {"customers": ["email"], "customer_emails": ["email"]}),
+    (("*.EMAIL",), ("customer_emails",), {"customers": ["email"]}),
+    ((), ("main",), {}),
+    (("main",), ("*.*_*",), {"customers": CUSTOMER_COLUMNS, "orders": ["id", "note"]}),
+    (("*_id",), (), {"orders": ["customer_id"]}),
+    (("customers*id",), (), {}),  # * stays within one part: not customers.id
+    (("customer_emails",), ("*.id",), {"customer_emails": ["email"]}),
 ])
 def test_include_exclude(db: Path, include: tuple[str, ...], exclude: tuple[str, ...],
                          expected: dict[str, list[str]]) -> None:

@@ -63,6 +63,16 @@ def test_wrong_entity_same_category_counts_at_category_level_only() -> None:
     assert {e.kind for e in m.errors} == {"FN", "FP"}
 
 
+def test_a_birth_year_counts_as_the_labelled_date_of_birth() -> None:
+    labels = {"t": {"yob": ["DATE_OF_BIRTH"], "signup_year": []}}
+    inv = inventory(("t", [field("yob", "BIRTH_YEAR"), field("signup_year", "BIRTH_YEAR")]))
+    m = evaluate.score(labels, inv, POLICY)
+    assert (m.entities.tp, m.entities.fp, m.entities.fn) == (1, 1, 0)
+    assert m.negatives_flagged == 1
+    # categories are the inventory's: a year of birth is no identifier on its own
+    assert (m.categories.tp, m.categories.fn) == (1, 1)
+
+
 def test_missing_columns_are_false_negatives_and_listed() -> None:
     labels = {"t": {"ssn": ["US_SSN"], "gone_negative": []}, "absent": {"email": ["EMAIL_ADDRESS"]}}
     inv = inventory(("t", []))

@@ -21,10 +21,10 @@ from bench_modules import load_bench
 from click.testing import CliRunner
 from test_reporters import MASKED_URL, small_inventory  # tests/ is on sys.path
 
-from piiscan.cli import _Cli
+from piiscan.cli import _Cli, cli
 from piiscan.commands.policy_cmds import policy
 from piiscan.errors import UsageError
-from piiscan.model import EntityVerdict, FieldResult
+from piiscan.model import EntityVerdict, FieldResult, Inventory
 from piiscan.policy import load_policy
 from piiscan.reports.declarations import (
     MAX_CHARS,
@@ -330,8 +330,64 @@ def test_check_with_everything_declared_says_so() -> None:
     result = check_declarations(_declared(list(POLICY.categories)), small_inventory(), POLICY)
     assert result.undeclared == ()
     text = render_check_text(result)
-    assert "All personal data found is declared." in text
+    assert "All personal data found is declared (by category)." in text
     assert "Declared categories never found:" in text and "education" in text
+
+
+def _nino_and_iban_inventory() -> Inventory:
+    inv = small_inventory()
+    verdict = lambda t: EntityVerdict(t, 0.9, 5, 5, 1.0, 0.5, 1.0)  # noqa: E731
+    fields = (
+        FieldResult("ni_number", "TEXT", "personal", 5, 0, entities=(verdict("UK_NINO"),),
+                    categories=("identifiers", "sensitive")),
+        FieldResult("iban", "TEXT", "personal", 5, 0, entities=(verdict("IBAN_CODE"),),
+                    categories=("customer_records", "sensitive")),
+        FieldResult("pw", "TEXT", "personal", 5, 0, entities=(verdict("PASSWORD"),),
+                    categories=("sensitive",)),
+    )
+    return replace(inv, assets=(replace(inv.assets[0], fields=fields),))
+
+
+@pytest.mark.parametrize(
+    ("categories", "entities", "named", "covered"),
+    [
+        # "we collect your password" declares PASSWORD and, through it, `sensitive` (what
+        # `policy extract` writes): the category check passes NI numbers and IBANs; the
+        # entity check does not
+        (["identifiers", "customer_records", "sensitive"], ["PASSWORD"], ["IBAN_CODE", "UK_NINO"],
+         {"IBAN_CODE": ("customer_records", "sensitive"), "UK_NINO": ("identifiers", "sensitive")}),
+        (["identifiers", "customer_records", "sensitive"], ["PASSWORD", "UK_NINO", "IBAN_CODE"],
+         [], {}),
+        ([], [], ["IBAN_CODE", "PASSWORD", "UK_NINO"],
+         {"IBAN_CODE": (), "PASSWORD": (), "UK_NINO": ()}),
+    ],
+)
+def test_entity_types_the_policy_never_names_are_listed(
+    categories: list[str], entities: list[str], named: list[str], covered: dict
+) -> None:
+    declared = _declared(categories, entities)
+    result = check_declarations(declared, _nino_and_iban_inventory(), POLICY)
+    assert [u.entity_type for u in result.undeclared_entities] == named
+    assert {u.entity_type: u.covered_by for u in result.undeclared_entities} == covered
+    text = render_check_text(result)
+    if any(covered.values()):
+        assert result.undeclared == ()  # what the category check alone said
+        assert "Entity types found that the policy never names" in text
+        assert "UK_NINO: covered by identifiers, sensitive" in text
+
+
+def test_fail_on_undeclared_entities_exit_code(tmp_path: Path) -> None:
+    inv, declared = tmp_path / "inv.json", tmp_path / "declared.yaml"
+    inv.write_text(json.dumps(_nino_and_iban_inventory().to_dict()))
+    declared.write_text(
+        "categories: [identifiers, customer_records, sensitive]\nentities: [PASSWORD]\n"
+    )
+    base = ["policy", "check", str(inv), "--declared", str(declared)]
+    assert CliRunner().invoke(cli, [*base, "--fail-on-undeclared"]).exit_code == 0
+    outcome = CliRunner().invoke(cli, [*base, "--fail-on-undeclared-entities", "-f", "json"])
+    assert outcome.exit_code == 1
+    data = json.loads(outcome.stdout)
+    assert [u["entity_type"] for u in data["undeclared_entities"]] == ["IBAN_CODE", "UK_NINO"]
 
 
 def test_locations_are_capped_counted_and_masked() -> None:
@@ -466,7 +522,7 @@ def test_fail_on_undeclared_passes_when_all_declared(tmp_path: Path) -> None:
         "--fail-on-undeclared",
         str(_write_inventory(tmp_path)),
     )
-    assert code == 0 and "All personal data found is declared." in out
+    assert code == 0 and "All personal data found is declared (by category)." in out
 
 
 def test_extract_without_declarations_warns_and_says_so(tmp_path: Path) -> None:
@@ -480,7 +536,7 @@ def test_extract_without_declarations_warns_and_says_so(tmp_path: Path) -> None:
         "categories": {},
         "entities": {},
     }
-    assert NO_DECLARATIONS in err and err.startswith("Warning:")
+    assert NO_DECLARATIONS in err and err.startswith("warning:")
 
 
 @pytest.mark.parametrize(

@@ -201,6 +201,21 @@ def test_missing_base_exits_2_with_the_fix(repo: GitRepo) -> None:
     assert "Traceback" not in result.output
 
 
+def test_missing_remote_base_hint_is_a_command_that_works(repo: GitRepo, tmp_path: Path) -> None:
+    """``origin/main`` missing from a single-branch clone: the hint fetches ``main`` into
+    ``origin/main`` (``git fetch origin origin/main`` fails; plain ``git fetch origin main``
+    does not create ``origin/main`` there), and after running it the gate runs."""
+    repo.commit("code", {"app.py": "print(2)\n"})
+    clone = GitRepo.clone(repo, tmp_path / "single", "--single-branch", "--branch", "feature")
+    result = gate(clone, "origin/main")
+    assert result.exit_code == 2
+    hint = "git fetch origin main:refs/remotes/origin/main"
+    assert f"fetch it ({hint})" in result.output, result.output
+    clone.git(*hint.split()[1:])
+    assert clone.git("rev-parse", "--verify", "origin/main").strip()
+    assert gate(clone, "origin/main").exit_code == 0
+
+
 def test_shallow_clone_without_the_base_exits_2(repo: GitRepo, tmp_path: Path) -> None:
     repo.commit("one", {"a.txt": "a\n"})
     repo.commit("two", {"b.txt": "b\n"})
@@ -253,3 +268,25 @@ def test_subprocess_entry_point(repo: GitRepo) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_all_files_sees_what_is_already_committed_and_honours_the_baseline(
+    repo: GitRepo,
+) -> None:
+    repo.checkout("main")
+    repo.commit("customers", {"data/customers.csv": CUSTOMERS})
+    assert gate(repo, "--staged").exit_code == 0  # nothing staged: the hook sees nothing
+    result = gate(repo, "--all-files")
+    assert result.exit_code == 1, result.output
+    assert "tracked files (--all-files)" in result.output
+    assert not any(v in result.output for v in RAW_VALUES)
+    created = CliRunner().invoke(cli, ["baseline", "create", "--repo", str(repo.path)])
+    assert created.exit_code == 0, created.output
+    repo.commit("baseline")
+    assert gate(repo, "--all-files").exit_code == 0
+
+
+@pytest.mark.parametrize("args", [["--all-files", "--staged"], ["--all-files", "main"]])
+def test_all_files_takes_no_other_scope(repo: GitRepo, args: list[str]) -> None:
+    result = gate(repo, *args)
+    assert result.exit_code == 2 and "Error:" in result.output

@@ -45,7 +45,8 @@ def chromium() -> str:
 def demo_inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
     """A realistic inventory: the demo database and files, scanned with rules only."""
     paths = build_demo(tmp_path_factory.mktemp("demo"))
-    scanner = Scanner(Config(spacy_model="none", hash_key=b"test-key"))
+    # as `piiscan demo`: its reserved-range data counted as real
+    scanner = Scanner(Config(spacy_model="none", hash_key=b"test-key", ignore_reserved=False))
     return scanner.scan([f"sqlite:///{paths.database}", str(paths.files)])
 
 

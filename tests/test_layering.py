@@ -17,6 +17,9 @@ CORE = [
     "registry",
     "masking",
     "errors",
+    "detection",
+    "selection",
+    "install",
 ]
 FORBIDDEN = ("piiscan.connectors", "piiscan.detectors", "piiscan.reports", "piiscan.cli")
 ROOT = Path(__file__).resolve().parents[1] / "piiscan"

@@ -316,7 +316,7 @@ def test_default_test_values_are_not_reported(tmp_path: Path) -> None:
     doc.write_text("".join(f"payment reference {v}\n" for v in TEST_VALUES), encoding="utf-8")
     quiet = scan([str(doc)])
     assert quiet.assets[0].findings == ()
-    loud = scan([str(doc)], default_allow_list=False)
+    loud = scan([str(doc)], default_allow_list=False, ignore_reserved=False)
     found = {f.entity for f in loud.assets[0].findings}
     assert {"CREDIT_CARD", "IBAN_CODE"} <= found
 
@@ -330,7 +330,8 @@ def test_other_values_in_the_same_column_remain(tmp_path: Path) -> None:
     ]
     path = write_csv(tmp_path / "cards.csv", ["card_number"], [[c] for c in cards])
     assert entities(scan([path]), "card_number") == {"CREDIT_CARD": 4}
-    assert entities(scan([path], default_allow_list=False), "card_number") == {"CREDIT_CARD": 10}
+    loud = scan([path], default_allow_list=False, ignore_reserved=False)
+    assert entities(loud, "card_number") == {"CREDIT_CARD": 10}
 
 
 def test_unknown_entity_warns_once(caplog: pytest.LogCaptureFixture) -> None:

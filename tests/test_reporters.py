@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from piiscan.detection import ner_detection
 from piiscan.model import (
     AssetResult,
     EntityVerdict,
@@ -136,6 +137,7 @@ def small_inventory(source: str = MASKED_URL) -> Inventory:
                     TextFinding("PERSON", 4, 12, 22, 0.85, "J***", field="notes"),
                     TextFinding("PERSON", 17, 0, 9, 0.8, "M***", field="notes"),
                 ),
+                free_text=True,
             ),
             FieldResult("nickname", "VARCHAR(40)", "insufficient", 3, 197),
         ),
@@ -247,6 +249,9 @@ def small_inventory(source: str = MASKED_URL) -> Inventory:
         errors=errors,
         generated_at="2026-11-20T10:00:00+00:00",
         summary=summarize(assets, errors),
+        detection=ner_detection(
+            "en_ner_distilled_sm 0.1.1", ("GPE", "LOC", "NORP", "ORG", "PERSON"), "explicit"
+        ),
     )
 
 
@@ -279,6 +284,26 @@ def test_json_round_trips_to_the_same_dict() -> None:
     assert data == inv.to_dict()
     assert list(data) == list(inv.to_dict())  # key order as the contract lists it
     assert Inventory.from_dict(data).to_dict() == data
+
+
+@pytest.mark.parametrize("confidence", [0.7549, 0.755, 0.7551, 0.8449999, 0.125])
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html", "csv"])
+def test_a_rerendered_report_shows_the_figures_the_scan_showed(
+    confidence: float, fmt: str
+) -> None:
+    """The saved inventory keeps 3 decimals: in memory the same, or a re-render of a
+    saved 0.755 shows 0.76 where the scan's 0.7549 showed 0.75."""
+    from piiscan.registry import default_registry
+
+    inv = small_inventory()
+    asset = inv.assets[0]
+    field = asset.fields[1]  # email
+    verdict = replace(field.entities[0], confidence=confidence, share=confidence)
+    fields = (asset.fields[0], replace(field, entities=(verdict,)), *asset.fields[2:])
+    inv = replace(inv, assets=(replace(asset, fields=fields), *inv.assets[1:]))
+    reporter = default_registry.get("reporter", fmt)
+    reloaded = Inventory.from_dict(json.loads(render(JsonReporter, inv)))
+    assert render(reporter, reloaded) == render(reporter, inv)
 
 
 def test_json_is_utf8_text_ending_in_newline() -> None:
@@ -376,7 +401,8 @@ def test_reporters_show_only_the_evidence_they_were_given() -> None:
     given = _evidence(inv)
     shown_json = _evidence(Inventory.from_dict(json.loads(render(JsonReporter, inv))))
     assert shown_json == given
-    tokens = re.findall(r"\S*\*\*\*\S*", render(TableReporter, inv))
+    report = render(TableReporter, inv).partition("\nLegend\n")[0]  # the legend's example
+    tokens = re.findall(r"\S*\*\*\*\S*", report)
     shown_table = {t.rstrip(",") for t in tokens} - {MASKED_URL}
     assert shown_table and shown_table <= given
 
@@ -396,6 +422,107 @@ def test_empty_inventory_renders() -> None:
         sources=(),
         assets=(),
     )
-    out = render(TableReporter, inv)
+    out = render(TableReporter, inv).partition("\nLegend\n")[0]
     assert "assets: 0" in out and "Errors" not in out
     assert json.loads(render(JsonReporter, inv))["assets"] == []
+
+
+#: Marks a human-readable report can print, and how to spot each in its output.
+MARKS = {
+    "+name": re.compile(r"\+name"),
+    "insufficient data": re.compile(r"(?i)insufficient data|too few values"),
+    "not scanned": re.compile(r"(?i)not scanned"),
+    "set aside as reserved/test": re.compile(r"set aside as reserved/test"),
+    "INCOMPLETE": re.compile(r"INCOMPLETE"),
+    "rule-only": re.compile(r"rule-only"),
+    "…": re.compile(r"…"),
+    "gdpr": re.compile(r"(?i)gdpr"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
+def test_every_mark_a_report_prints_is_in_its_legend(fmt: str) -> None:
+    from piiscan.registry import default_registry
+    from piiscan.reports.presentation import LEGEND
+
+    inv = small_inventory()
+    out = render(default_registry.get("reporter", fmt), inv)
+    body, _, legend = out.partition("Legend")
+    assert legend, "no legend"
+    printed = {mark for mark, pattern in MARKS.items() if pattern.search(body)}
+    assert "+name" in printed  # the inventory exercises the marks
+    explained = {mark for mark, _ in LEGEND for part in mark.split(" / ") if part}
+    for mark in printed:
+        assert any(mark in m for m in explained), f"{mark!r} printed but not in the legend"
+        entry = next(m for m in explained if mark in m)
+        rendered = entry if fmt != "html" else entry.replace("&", "&amp;")
+        assert rendered in legend, f"{fmt}: legend lacks {entry!r}"
+
+
+def _many_categories() -> Inventory:
+    inv = small_inventory()
+    cats = ("identifiers", "customer_records", "protected_class", "commercial", "biometric",
+            "internet_activity", "geolocation", "sensory", "professional", "education",
+            "inferences", "sensitive")
+    assets = tuple(replace(a, categories=cats) for a in inv.assets)
+    return replace(inv, assets=assets)
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+def test_table_wraps_category_lists_to_the_width_and_never_cuts_them(width: int) -> None:
+    from piiscan.reports.table_reporter import render as render_table
+
+    lines = render_table(_many_categories(), width=width)
+    assert max(len(line) for line in lines) <= width
+    start = next(i for i, line in enumerate(lines) if line.startswith("  categories: "))
+    summary = " ".join(lines[start : start + 4])
+    for cat in ("identifiers", "inferences", "sensitive"):
+        assert f"{cat} " in summary  # every category and its count, none cut
+    assert "…" not in lines[start]
+    wrapped = [line for line in lines[start + 1 : start + 4] if line.startswith("  " * 5)]
+    assert bool(wrapped) == (width < 200)
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_table_wraps_an_assets_findings_list_to_the_width(width: int) -> None:
+    """The per-asset findings list wraps like the categories; it was cut at 120 columns
+    whatever the terminal's width (the demo's support tickets: a 91-column line at 80)."""
+    from piiscan.reports.table_reporter import render as render_table
+
+    inv = small_inventory()
+    text = next(a for a in inv.assets if a.findings)
+    types = ("PERSON", "STREET_ADDRESS", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD",
+             "IBAN_CODE", "UK_NINO", "IP_ADDRESS")
+    findings = tuple(TextFinding(t, i + 1, 0, 9, 0.8, "x***") for i, t in enumerate(types))
+    assets = tuple(replace(a, findings=findings) if a is text else a for a in inv.assets)
+    lines = render_table(replace(inv, assets=assets), width=width)
+    assert max(len(line) for line in lines) <= width
+    start = next(i for i, line in enumerate(lines) if line.startswith("  findings: CREDIT"))
+    listed = " ".join(lines[start : start + 3])
+    assert all(f"{t} 1" in listed for t in types)  # every type and its count, none cut
+
+
+def test_table_uses_the_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    TableReporter().write(_many_categories(), out)
+    lines = out.getvalue().splitlines()
+    assert 120 < max(len(line) for line in lines) <= 200
+
+
+def test_table_warnings_wrap_and_are_never_cut() -> None:
+    from piiscan.reports.table_reporter import render as render_table
+
+    long = "free text not verified for names and places (rule-only detection): " + ", ".join(
+        f"table_{i}.notes" for i in range(30)
+    )
+    lines = render_table(replace(small_inventory(), warnings=(long,)), width=100)
+    start = next(i for i, line in enumerate(lines) if line.startswith("warning: free text"))
+    block = " ".join(line.strip() for line in lines[start : start + 12])
+    assert "table_29.notes" in block and "…" not in block
+    assert max(len(line) for line in lines) <= 100

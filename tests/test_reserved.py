@@ -9,7 +9,7 @@ from presidio_analyzer import RecognizerResult
 
 from piiscan.anonymize.keys import Keyring
 from piiscan.anonymize.operators import Operators, OperatorSpec
-from piiscan.detectors.postprocess import clean, drop_reserved
+from piiscan.detectors.postprocess import clean, drop_reserved, reserved_flags
 from piiscan.detectors.reserved import is_reserved, token_regions
 
 RESERVED = [
@@ -155,7 +155,7 @@ def _result(entity: str, start: int, end: int, score: float = 0.9) -> Recognizer
     return RecognizerResult(entity, start, end, score, recognition_metadata={})
 
 
-def test_ignore_reserved_drops_reserved_spans_and_parts_of_tokens() -> None:
+def test_reserved_flags_mark_reserved_spans_and_parts_of_tokens() -> None:
     text = "Person 3FA9C2D1E4B5 wrote from jane@corp.com and user-1@example.com"
     results = [
         _result("PERSON", 0, 6),  # NER tags only part of the token
@@ -163,9 +163,60 @@ def test_ignore_reserved_drops_reserved_spans_and_parts_of_tokens() -> None:
         _result("EMAIL_ADDRESS", 49, 67),
         _result("URL", 56, 67, 0.5),
     ]
-    kept = clean(text, list(results), cell=False, ignore_reserved=True)
-    assert [(r.entity_type, text[r.start : r.end]) for r in kept] == [
+    kept = clean(text, list(results), cell=False)
+    assert len(kept) == 3  # the URL is part of the e-mail
+    assert [(r.entity_type, text[r.start : r.end]) for r in drop_reserved(text, kept)] == [
         ("EMAIL_ADDRESS", "jane@corp.com")
     ]
-    assert len(clean(text, list(results), cell=False)) == 3  # the URL is part of the e-mail
+    # without ``values`` (the gate, --no-default-allow-list) only the token is set aside
+    assert reserved_flags(text, kept, values=False) == [True, False, False]
     assert drop_reserved(text, []) == []
+
+
+# (text, entity, span text): a recognizer reads part of a reserved value as a finding
+PARTS = [
+    ("+49 00 55017 377", "PHONE_NUMBER", "00 55017 377"),  # 00: an international prefix
+    ("call +33 0 00 75 73 94 today", "PHONE_NUMBER", "00 75 73 94"),
+    ("+447700900911", "IN_AADHAAR", "447700900911"),
+    ("GB01 ICOX 4641 8168 7615 70", "PHONE_NUMBER", "4641 8168 7615 70"),  # IBAN surrogate
+    ("NL99VQES4896392998", "MEDICAL_LICENSE", "ES4896392"),
+    ("iban MT99 WHTG 1567 0564 3221 CVGR EZE1 59P.", "STREET_ADDRESS", "0564 3221 CVGR EZE1 59P."),
+    ("mail user-1a2b3c4d5e6f@example.com now", "PERSON", "user"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "part"), PARTS)
+def test_parts_of_reserved_values_are_set_aside(text: str, entity: str, part: str) -> None:
+    start = text.index(part)
+    [flag] = reserved_flags(text, [_result(entity, start, start + len(part))])
+    assert flag
+
+
+# the same shapes around real values stay findings
+REAL_PARTS = [
+    ("+49 30 55017 377", "PHONE_NUMBER", "30 55017 377"),
+    ("GB29 NWBK 6016 1331 9268 19", "PHONE_NUMBER", "6016 1331 9268 19"),
+    ("mail jane.doe@corp.com now", "PERSON", "jane"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "part"), REAL_PARTS)
+def test_parts_of_real_values_are_kept(text: str, entity: str, part: str) -> None:
+    start = text.index(part)
+    assert reserved_flags(text, [_result(entity, start, start + len(part))]) == [False]
+
+
+# a reserved number written just before a real one does not hide it
+NEIGHBOURS = [
+    ("000 +49 30 1234567", "PHONE_NUMBER", "+49 30 1234567"),
+    ("ref 000 / 030 1234567", "PHONE_NUMBER", "030 1234567"),
+    ("(212) 555-0143 07911 123456", "PHONE_NUMBER", "07911 123456"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "part"), NEIGHBOURS)
+def test_a_reserved_neighbour_does_not_hide_a_real_number(
+    text: str, entity: str, part: str
+) -> None:
+    start = text.index(part)
+    assert reserved_flags(text, [_result(entity, start, start + len(part))]) == [False]

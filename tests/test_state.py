@@ -30,7 +30,7 @@ from piiscan.reports.loading import validate_inventory_dict
 from piiscan.state import ScanState, settings_digest
 
 EMAILS = [f"person{i}.private@example.com" for i in range(8)]
-RULES = Config(spacy_model="none")
+RULES = Config(spacy_model="none", ignore_reserved=False)  # example.com: counted as real
 DETECTORS = [PresidioDetector(RULES)]
 
 # -- an in-memory object store whose connector counts reads ---------------------------

@@ -10,7 +10,7 @@ import pyarrow as pa
 from piiscan.connectors.readers.arrow import string_batch
 from piiscan.connectors.readers.blob import Blob
 from piiscan.connectors.readers.encoding import CharBudget, Encoding, open_text, sniff_encoding
-from piiscan.errors import AssetError
+from piiscan.errors import AssetError, EmptyAsset
 
 DELIMITERS = ",;\t|"
 SNIFF_CHARS = 64 * 1024
@@ -79,7 +79,7 @@ def csv_batches(
     with open_text(blob, encoding) as fh:
         sample = fh.read(SNIFF_CHARS)
         if not sample.strip():
-            raise AssetError("empty file")
+            raise EmptyAsset("empty file")
         fh.seek(0)
         reader = csv.reader(
             budget.lines(fh),
@@ -107,7 +107,7 @@ def _stream(
 ) -> Iterator[pa.RecordBatch]:
     header = next((row for row in reader if row), None)
     if header is None:
-        raise AssetError("empty file")
+        raise EmptyAsset("empty file")
     names = header_names(header)
     declared = len(names)
     if declared > MAX_COLUMNS:

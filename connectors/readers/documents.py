@@ -3,7 +3,8 @@
 Workbooks and Avro files are tables (record batches); PDF, Word and e-mail are text
 documents (lines). Every reader takes a :class:`~piiscan.connectors.readers.blob.Blob`
 and raises :class:`~piiscan.errors.AssetError` with a reason that never quotes the data.
-pypdf (PDF) and fastavro (Avro) are optional: ``pip install 'piiscan[documents]'``.
+pypdf (PDF) and fastavro (Avro) are optional: the ``documents`` extra (the hint in the
+error is the pip command for this installation, see :mod:`piiscan.install`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from piiscan.connectors.readers.arrow import as_text, records_to_batch, string_b
 from piiscan.connectors.readers.blob import Blob
 from piiscan.connectors.readers.csv_reader import header_names
 from piiscan.connectors.readers.flatten import flatten
-from piiscan.errors import AssetError
+from piiscan.errors import AssetError, EmptyAsset
+from piiscan.install import install_command
 
 CHUNK = 1 << 16
-EXTRA = "pip install 'piiscan[documents]'"
 NO_TEXT_LAYER = "no text layer (scanned image?)"
 EMAIL_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date")
 OLE_REASON = "encrypted or legacy (pre-2007) Office file: OLE container, not readable"
@@ -66,7 +67,7 @@ def _cut(lines: Iterator[str], max_line_chars: int) -> Iterator[str]:
 def _check_office(fh: IO[bytes], what: str) -> None:
     head = _head(fh)
     if not head:
-        raise AssetError("empty file")
+        raise EmptyAsset("empty file")
     if head.startswith(OLE_MAGIC):
         raise AssetError(OLE_REASON)
     if not head.startswith(b"PK"):
@@ -185,12 +186,12 @@ def pdf_lines(
     try:
         import pypdf
     except ImportError:
-        raise AssetError(f"PDF support needs pypdf: {EXTRA}") from None
+        raise AssetError(f"PDF support needs pypdf: {install_command('documents')}") from None
     with seekable(blob) as fh:
         head = fh.read(1024)
         fh.seek(0)
         if not head:
-            raise AssetError("empty file")
+            raise EmptyAsset("empty file")
         if b"%PDF-" not in head:
             raise AssetError("not a PDF file (no %PDF header)")
         try:
@@ -203,7 +204,7 @@ def pdf_lines(
         except Exception as exc:  # pypdf raises assorted types on broken files
             if "cryptography" in str(exc) or "AES" in str(exc):
                 raise AssetError(
-                    f"encrypted PDF needs the cryptography package ({EXTRA})"
+                    f"encrypted PDF needs the cryptography package ({install_command('documents')})"
                 ) from None
             raise AssetError(f"corrupt PDF ({_why(exc)})") from None
         read = pages if max_pages is None else min(pages, max_pages)
@@ -233,7 +234,9 @@ def _decrypt_blank(reader: Any) -> bool:
         return reader.decrypt("") != PasswordType.NOT_DECRYPTED
     except Exception as exc:
         if "cryptography" in str(exc) or "AES" in str(exc):
-            raise AssetError(f"encrypted PDF needs the cryptography package ({EXTRA})") from None
+            raise AssetError(
+                f"encrypted PDF needs the cryptography package ({install_command('documents')})"
+            ) from None
         return False
 
 
@@ -353,7 +356,7 @@ def _message(blob: Blob, max_bytes: int | None, notes: list[str] | None) -> Mess
     with blob.open() as fh:
         data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
     if not data.strip():
-        raise AssetError("empty file")
+        raise EmptyAsset("empty file")
     if max_bytes is not None and len(data) > max_bytes:
         data = data[:max_bytes]
         if notes is not None:
@@ -457,11 +460,11 @@ def avro_batches(
     try:
         import fastavro
     except ImportError:
-        raise AssetError(f"Avro support needs fastavro: {EXTRA}") from None
+        raise AssetError(f"Avro support needs fastavro: {install_command('documents')}") from None
     with blob.open() as fh:
         head = fh.read(4)
         if not head:
-            raise AssetError("empty file")
+            raise EmptyAsset("empty file")
         if head != b"Obj\x01":
             raise AssetError("not an Avro object container file (no Obj magic)")
         stream = io.BufferedReader(_Prefixed(head, fh))

@@ -11,7 +11,7 @@ from typing import IO
 
 from piiscan.connectors.readers import sniff_format
 from piiscan.connectors.readers.blob import Blob
-from piiscan.errors import AssetError
+from piiscan.errors import AssetError, EmptyAsset
 
 HEAD_BYTES = 64 * 1024
 VALIDATE_BYTES = 4 * 1024 * 1024
@@ -100,7 +100,7 @@ def sniff_encoding(blob: Blob, what: str = "text") -> Encoding:
     """
     head = read_head(blob)
     if not head:
-        raise AssetError("empty file")
+        raise EmptyAsset("empty file")
     for bom, name in BOMS:
         if head.startswith(bom):
             return Encoding(name)

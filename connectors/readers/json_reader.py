@@ -23,7 +23,7 @@ from piiscan.connectors.readers.encoding import (
     sniff_encoding,
 )
 from piiscan.connectors.readers.flatten import flatten
-from piiscan.errors import AssetError
+from piiscan.errors import AssetError, EmptyAsset
 
 
 def _records(doc: Any) -> list[Any]:
@@ -83,7 +83,7 @@ def json_batches(
             "convert it to JSON Lines (.jsonl) to stream it"
         )
     if not text.strip():
-        raise AssetError("empty file")
+        raise EmptyAsset("empty file")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -140,4 +140,4 @@ def jsonl_batches(
     if not counts["good"]:
         if counts["bad"]:
             raise AssetError(f"no valid JSON lines ({counts['bad']} bad lines)")
-        raise AssetError("empty file")
+        raise EmptyAsset("empty file")

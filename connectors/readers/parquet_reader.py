@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from piiscan.connectors.readers.blob import Blob, RangeReader
-from piiscan.errors import AssetError
+from piiscan.errors import AssetError, EmptyAsset
 from piiscan.plugins import ColumnInfo
 
 MAGIC = b"PAR1"
@@ -30,7 +30,7 @@ def open_parquet(blob: Blob, metadata: pq.FileMetaData | None = None) -> pq.Parq
     source = RangeReader(blob)
     size = source.size
     if size == 0:
-        raise AssetError("empty file")
+        raise EmptyAsset("empty file")
     head = blob.read_range(0, 4)
     tail = blob.read_range(max(size - 4, 0), 4)
     if head != MAGIC or tail != MAGIC or size < 12:

@@ -17,7 +17,7 @@ from piiscan.detectors.recognizers.credentials import all_credential_recognizers
 from piiscan.detectors.recognizers.location import all_location_recognizers
 from piiscan.detectors.recognizers.national_ids import us_driver_license_formats
 from piiscan.detectors.recognizers.online import all_online_recognizers
-from piiscan.detectors.recognizers.personal import age, date_of_birth
+from piiscan.detectors.recognizers.personal import age, birth_year, date_of_birth
 from piiscan.detectors.recognizers.professional import all_professional_recognizers
 from piiscan.detectors.recognizers.vehicle import vehicle_id
 from piiscan.detectors.recognizers.vocabulary import all_vocabulary_recognizers
@@ -29,6 +29,7 @@ def custom_recognizers() -> list[EntityRecognizer]:
     """Fresh instances of all piiscan recognizers."""
     return [
         date_of_birth(),
+        birth_year(),
         age(),
         *all_vocabulary_recognizers(),
         *all_location_recognizers(),

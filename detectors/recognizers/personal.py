@@ -164,13 +164,46 @@ def plausible_birth_year(text: str) -> bool:
     return 1900 <= int(text.strip()) <= dt.date.today().year
 
 
+def first_of_january(text: str) -> bool:
+    """A plausible birth date that is a 1 January: what a date generalized to its year
+    becomes (``1971-01-01``)."""
+    if not plausible_birth_date(text):
+        return False
+    numbers, month = _parts(text)
+    if month is not None:
+        return month == 1 and 1 in numbers[:3]
+    a, b, c = numbers[:3]
+    return b == 1 and (a == 1 or c == 1)
+
+
 def date_of_birth() -> RuleRecognizer:
     rules = [Rule(r.name, r.regex, r.score, validate=plausible_birth_date) for r in DATE_RULES]
-    # a year of birth alone (a birth_year column) is only a birth date by the column name
-    rules.append(
-        Rule("year_value", r"(?:19|20)\d{2}", 0.05, whole_value=True, validate=plausible_birth_year)
-    )
     return RuleRecognizer("DATE_OF_BIRTH", rules, BIRTH_CONTEXT, context_floor=0.6)
+
+
+def birth_year() -> RuleRecognizer:
+    """A year of birth: a bare year, or a whole value that is a 1 January date.
+
+    Both count only by the column name (a ``birth_year`` or ``date_of_birth`` column).
+    A 1 January cell is read as a birth year rather than a date of birth
+    (:func:`~piiscan.detectors.postprocess.prefer_birth_year`): a real birth-date column
+    has few of them, a column generalized to the year has nothing else.
+    """
+    rules = [
+        Rule("year_value", r"(?:19|20)\d{2}", 0.05, whole_value=True, validate=plausible_birth_year)
+    ]
+    # the whole value (lookarounds: ``whole_value`` would renumber the backreference)
+    rules += [
+        Rule(
+            f"{r.name}_jan_1_value",
+            rf"(?<=\A\s{{0,20}}){r.regex}(?=\s{{0,20}}\Z)",
+            r.score,
+            validate=first_of_january,
+        )
+        for r in DATE_RULES
+    ]
+    context = [*BIRTH_CONTEXT, "year of birth", "birth year", "yob", "geburtsjahr"]
+    return RuleRecognizer("BIRTH_YEAR", rules, context, context_floor=0.6)
 
 
 def _age_ok(text: str) -> bool:

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
 from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
-from piiscan.connectors.files import Selection
+from piiscan.connectors.files import file_selection, name_parts
 from piiscan.connectors.readers import format_for
 from piiscan.connectors.readers.csv_reader import header_names
 from piiscan.connectors.readers.encoding import BOMS, HEAD_BYTES, looks_binary
@@ -95,8 +95,8 @@ def copy_tree(
 ) -> CopyReport:
     """Mirror ``source`` (a directory or one file) to ``target`` through ``transformer``.
 
-    ``include``/``exclude`` are :mod:`fnmatch` globs on the relative path (as the scanner
-    uses them; a ``path.field`` pattern selects its file). Raises :class:`UsageError` when
+    ``include``/``exclude`` are the scanner's patterns (:mod:`piiscan.selection`): a file
+    is copied when they may select it or one of its fields. Raises :class:`UsageError` when
     the target overlaps the source or exists without ``overwrite``.
     """
     source, target = Path(source).expanduser(), Path(target).expanduser()
@@ -104,7 +104,7 @@ def copy_tree(
     target.parent.mkdir(parents=True, exist_ok=True)
     report = CopyReport()
     remove_stale_temps(target)  # left by a run that was killed
-    selection = Selection(tuple(include), tuple(exclude))
+    selection = file_selection(include, exclude)
     tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent))
     try:
         if source.is_dir():
@@ -114,7 +114,7 @@ def copy_tree(
             entries = iter([(source, source.name, None)])
             built = tmp / source.name
         for path, rel, why in entries:
-            if why is None and not selection.reads_file(rel):
+            if why is None and selection.asset(name_parts(rel)) not in ("all", "some"):
                 why = "excluded"
             if why is not None:
                 result = AssetCopy(rel, status="skipped", reason=why)
@@ -151,7 +151,7 @@ def _check_paths(source: Path, target: Path, overwrite: bool) -> None:
     if src.is_relative_to(dst):
         raise UsageError("the source is inside the target; choose a path outside it")
     if (target.exists() or target.is_symlink()) and not overwrite:
-        raise UsageError(f"target already exists: {target} (use overwrite to replace it)")
+        raise UsageError(f"target already exists: {target} (pass --overwrite to replace it)")
 
 
 def _publish(built: Path, target: Path, overwrite: bool) -> None:
@@ -237,6 +237,10 @@ def _copy_file(job: _Job) -> AssetCopy:
         return AssetCopy(job.asset, status="skipped", reason=f"unsupported file type: {kind}")
     job.dst.parent.mkdir(parents=True, exist_ok=True)
     result = AssetCopy(job.asset, notes=job.notes)
+    if job.src.stat().st_size == 0:  # nothing to de-identify: the copy is empty too
+        job.dst.write_bytes(b"")
+        result.notes.append("empty file: copied empty")
+        return result
     try:
         result.rows_in, result.rows_out = _COPIERS[fmt](job)
         if result.rows_in != result.rows_out:

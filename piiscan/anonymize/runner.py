@@ -19,12 +19,14 @@ import pyarrow as pa
 
 from piiscan import __version__
 from piiscan.anonymize.contracts import CopyReport
+from piiscan.anonymize.free_text import check_free_text
 from piiscan.anonymize.keys import Keyring
 from piiscan.anonymize.operators import Operators
 from piiscan.anonymize.plan import Plan, build_plan
 from piiscan.anonymize.rules import AnonymizationRules
 from piiscan.anonymize.transform import PolicyTransformer
 from piiscan.config import Config
+from piiscan.detection import detection_of
 from piiscan.errors import UsageError
 from piiscan.masking import mask_url
 from piiscan.model import Inventory
@@ -33,33 +35,49 @@ from piiscan.policy import Policy, level_rank, load_policy
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = "1.0"
-#: Operators whose output is still (coarser) personal data by design: the verifier lists
-#: what it finds in such fields as accepted, not as a leak.
-ACCEPTED_RESIDUAL = ("generalize", "date_shift")
+MANIFEST_VERSION = "1.1"
 Progress = Callable[[str], None]
 
 
 @dataclass
 class Verification:
-    """Result of re-scanning the output."""
+    """Result of re-scanning the output, and what the re-scan could see.
+
+    It passes exactly when ``piiscan scan --fail-on LEVEL`` on the copy, with the same
+    settings, finds no asset at or above the level and every asset was read: every
+    field at or above the level is a leak, whatever operator kept it (a ``generalize``
+    that is not coarse enough is a leak too).
+    """
 
     level: str
     leaks: list[dict[str, Any]] = field(default_factory=list)
-    accepted: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: The re-scan's detection mode (see :mod:`piiscan.detection`).
+    detection: dict[str, Any] = field(default_factory=dict)
+    #: Rows read per table (None: every row, ``--verify-full``).
+    sampled_rows: int | None = None
 
     @property
     def passed(self) -> bool:
         return not self.leaks and not self.errors
+
+    @property
+    def limits(self) -> list[str]:
+        """What the re-scan could not see: its detection mode's limits, and sampling."""
+        out = list(self.detection.get("limits", []))
+        if self.sampled_rows is not None:
+            out.append(f"sampled {self.sampled_rows} rows per table")
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "level": self.level,
             "passed": self.passed,
             "leaks": self.leaks,
-            "accepted": self.accepted,
             "errors": self.errors,
+            "detection": self.detection,
+            "sampled_rows": self.sampled_rows,
+            "limits": self.limits,
         }
 
 
@@ -106,13 +124,20 @@ def anonymize(
     inventory: Inventory | None = None,
     policy: Policy | None = None,
     verify_level: str | None = "high",
+    verify_full: bool = False,
+    allow_rule_only: bool = False,
     overwrite: bool = False,
     realistic_names: bool = False,
     manifest_path: Path | None = None,
     on_event: Callable[[Event], None] | None = None,
     progress: Progress | None = None,
 ) -> AnonymizeResult:
-    """Write a de-identified copy of ``source`` to ``target`` and verify it."""
+    """Write a de-identified copy of ``source`` to ``target`` and verify it.
+
+    Free text without an NER model that was found (not asked for) is refused before
+    anything is written, unless ``allow_rule_only`` (see :mod:`.free_text`).
+    ``verify_full`` re-scans every row of the copy, not a sample.
+    """
     say = progress or (lambda _msg: None)
     path = manifest_path or default_manifest_path(target)
     _check_directory(path, "manifest")  # fail before the long work, not after it
@@ -120,11 +145,14 @@ def anonymize(
         _check_directory(Path(target).expanduser(), "target")
     policy = policy or load_policy(config.policy_path)
     rules = AnonymizationRules(policy)
-    scanner = Scanner(config, policy=policy, on_event=on_event)
+    # Plan on everything that looks personal, reserved/test values included (replacing
+    # a test value costs nothing; leaving a real one that looks like a test value would).
+    scanner = Scanner(replace(config, ignore_reserved=False), policy=policy, on_event=on_event)
     if inventory is None:
         say(f"scanning {mask_url(source)} to plan the transformation")
         inventory = scanner.scan([source])
     _check_inventory(inventory, source)
+    inventory = check_free_text(inventory, detection_of(scanner.detectors), allow_rule_only)
     plan = build_plan(inventory, rules)
     operators = Operators(keyring, realistic_names=realistic_names)
     transformer = PolicyTransformer(plan, rules, operators, scanner.analyze, config.min_score)
@@ -133,7 +161,9 @@ def anonymize(
     verification = None
     if verify_level:
         say(f"verifying {mask_url(target)} (nothing at {verify_level} or above may remain)")
-        verification = verify(target, config, policy, plan, verify_level, _renamed(source, target))
+        verification = verify(
+            target, config, policy, plan, verify_level, _renamed(source, target), verify_full
+        )
     manifest = build_manifest(
         source, target, policy, keyring, plan, transformer, report, verification, inventory
     )
@@ -225,30 +255,50 @@ def verify(
     plan: Plan,
     level: str,
     renamed: dict[str, str] | None = None,
+    full: bool = False,
 ) -> Verification:
-    """Re-scan ``target`` (reserved/test values count as non-real) and list what remains."""
-    cfg = replace(config, ignore_reserved=True, state_path=None)
+    """Re-scan ``target`` (reserved/test values count as non-real) and list what remains:
+    every field at or above ``level`` (with the operator that kept it), and an asset
+    raised to it by quasi-identifiers. ``full`` reads every row, not a sample."""
+    cfg = replace(config, ignore_reserved=True, state_path=None, full=config.full or full)
     rescanner = Scanner(cfg, policy=policy)
     source = target_url(target) if is_database(target) or _is_sqlite_file(target) else target
     inventory = rescanner.scan([source])
-    result = Verification(level)
+    result = Verification(
+        level,
+        detection=dict(inventory.detection),
+        sampled_rows=None if cfg.full else cfg.sample_rows,
+    )
     result.errors = [e.reason for e in inventory.errors]
     operators = {(fp.asset, fp.field): fp.spec.name for fp in plan}
     for asset in inventory.assets:
+        if level_rank(asset.sensitivity) < level_rank(level):
+            continue
+        before = len(result.leaks)
         for f in asset.fields:
             if level_rank(f.sensitivity) < level_rank(level):
                 continue
-            entry = {
-                "asset": asset.asset,
-                "field": f.name,
-                "sensitivity": f.sensitivity,
-                "entities": sorted(e.type for e in f.entities),
-            }
             op = operators.get(((renamed or {}).get(asset.asset, asset.asset), f.name))
-            if op in ACCEPTED_RESIDUAL:
-                result.accepted.append({**entry, "operator": op})
-            else:
-                result.leaks.append(entry)
+            result.leaks.append(
+                {
+                    "asset": asset.asset,
+                    "field": f.name,
+                    "sensitivity": f.sensitivity,
+                    "entities": sorted(e.type for e in f.entities),
+                    "operator": op,
+                }
+            )
+        if len(result.leaks) == before:  # raised by a combination, no field on its own
+            result.leaks.append(
+                {
+                    "asset": asset.asset,
+                    "field": None,
+                    "sensitivity": asset.sensitivity,
+                    "entities": sorted({e.type for f in asset.fields for e in f.entities}),
+                    "operator": None,
+                    "notes": [n for n in asset.notes if n.startswith("raised to")],
+                }
+            )
     return result
 
 
@@ -308,6 +358,8 @@ def build_manifest(
         "target": mask_url(target),
         "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "inventory_generated_at": inventory.generated_at,
+        "detection": dict(inventory.detection),
+        "warnings": list(inventory.warnings),
         "assets": assets,
         "verification": None if verification is None else verification.to_dict(),
     }
@@ -394,6 +446,8 @@ def deanonymize(
             "this key is not the one the data was anonymized with "
             f"(manifest key id {manifest.get('key_id')}, given {keyring.key_id})"
         )
+    if not is_database(source) and _is_sqlite_file(source):
+        source = target_url(source)  # a bare shop-anon.db, as `anonymize --to` takes it
     transformer = DecryptTransformer(manifest, Operators(keyring))
     if not transformer.fields:
         raise UsageError("the manifest lists no field encrypted with the 'encrypt' operator")

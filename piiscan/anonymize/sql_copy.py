@@ -45,7 +45,6 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +60,7 @@ from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
 from piiscan.connectors.sql import SYSTEM_SCHEMAS, create_readonly_engine, error_line, normalise_url
 from piiscan.errors import PiiscanError, SourceError, UsageError
 from piiscan.masking import mask_url, url_secrets
+from piiscan.selection import Selection
 
 Progress = Callable[[str, int], None]
 MAX_LOCATED_ROWS = 20
@@ -140,13 +140,18 @@ def _same_database(source: URL, target: URL) -> bool:
 
 
 # -- include / exclude --------------------------------------------------------------------
-def _selected(name: str, table: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
-    """Case-insensitive globs on the scanner's table name (``table`` or ``schema.table``)."""
-
-    def hit(patterns: Sequence[str]) -> bool:
-        return any(fnmatchcase(n.lower(), p.lower()) for p in patterns for n in (name, table))
-
-    return not hit(exclude) and (not include or hit(include))
+def _selected(
+    selection: Selection, inspector: Any, schema: str | None, default: str, table: str
+) -> bool:
+    """Whether the scanner's patterns (:mod:`piiscan.selection`) select the table or one
+    of its columns."""
+    parts = (schema or default, table)
+    choice = selection.asset(parts)
+    if choice != "some":
+        return choice == "all"
+    return any(
+        selection.field(parts, c["name"]) for c in inspector.get_columns(table, schema=schema)
+    )
 
 
 # -- Arrow side ---------------------------------------------------------------------------
@@ -440,11 +445,12 @@ def _reflect(
     inspector = sa.inspect(conn)
     wanted: list[tuple[str | None, str, str]] = []
     skipped: list[AssetCopy] = []
+    selection = Selection(include, exclude)
     for schema in _source_schemas(conn, default_schema):
         prefix = "" if schema is None else f"{schema}."
         for table in inspector.get_table_names(schema=schema):
             asset = prefix + table
-            if _selected(asset, table, include, exclude):
+            if _selected(selection, inspector, schema, default_schema, table):
                 wanted.append((schema, table, asset))
             else:
                 skipped.append(AssetCopy(asset, status="skipped", reason="excluded"))
@@ -721,7 +727,7 @@ def _create(conn: Connection, builder: _SchemaBuilder, plans: list[_Plan], overw
         shown = ", ".join(t.fullname for t in existing[:5])
         raise UsageError(
             f"the target already has table(s) {shown}"
-            f"{' …' if len(existing) > 5 else ''}; use overwrite to replace them"
+            f"{' …' if len(existing) > 5 else ''}; pass --overwrite to replace them"
         )
     if existing:  # dropped as they are (their own constraint names), in dependency order
         present = sa.MetaData()
@@ -806,10 +812,11 @@ def copy_database(
 ) -> CopyReport:
     """Copy every table of ``source_url`` into ``target_url`` through ``transformer``.
 
-    ``include``/``exclude`` are case-insensitive globs on table names as the scanner
-    gives them (``customers``, ``crm.*``). ``on_progress(asset, rows_read)`` is called
-    after each batch. Raises UsageError (bad or identical URLs, existing target) and
-    SourceError (a database that cannot be read or written); messages mask credentials.
+    ``include``/``exclude`` are the scanner's patterns (:mod:`piiscan.selection`): a table
+    is copied when they select it or one of its columns (``customers``, ``crm.*``).
+    ``on_progress(asset, rows_read)`` is called after each batch. Raises UsageError (bad
+    or identical URLs, existing target) and SourceError (a database that cannot be read
+    or written); messages mask credentials.
     """
     source, target = _parse(source_url, "source"), _parse(target_url, "target")
     if _same_database(source, target):
@@ -819,7 +826,7 @@ def copy_database(
     target_path = _sqlite_path(target)
     if target_path is not None and target_path.exists() and not overwrite:
         raise UsageError(
-            f"the target file {target_path} already exists; use overwrite to replace it"
+            f"the target file {target_path} already exists; pass --overwrite to replace it"
         )
     src_engine = create_readonly_engine(source_url)
     secrets_ = url_secrets(source_url) + url_secrets(target_url)

@@ -3,8 +3,9 @@
 Every value here is deterministic: a keyed PRF (HMAC-SHA256) of the entity type and
 the normalised input picks the digits, so the same key gives the same surrogate in
 every table, file and process. Every surrogate is one that
-:func:`piiscan.detectors.reserved.is_reserved` recognises, so a verification re-scan
-can tell it from real data:
+:func:`piiscan.detectors.reserved.is_reserved` recognises, so a scan (which sets
+reserved values aside by default) and the verification re-scan can tell it from real
+data; ``tests/test_anon_surrogates_reserved.py`` checks every type and layout below:
 
 =============== =======================================================================
 EMAIL_ADDRESS   ``user-<token>@example.com`` (or another reserved ``domain``: ``x.test``)

@@ -132,7 +132,9 @@ class PolicyTransformer:
             keep = [
                 s
                 for s in spans
-                if s.score >= self.min_score and self.rules.spec_for(s.entity_type).name != "keep"
+                if not s.reserved
+                and s.score >= self.min_score
+                and self.rules.spec_for(s.entity_type).name != "keep"
             ]
             keep += [
                 s

@@ -1,15 +1,19 @@
 """``piiscan anonymize`` and ``piiscan deanonymize``: thin wrappers over
 :mod:`piiscan.anonymize.runner`. Exit 0 when the copy is complete and verified, 1 when
-rows failed or the verification found personal data left, 2 on usage errors.
+rows failed or the verification found personal data left, 2 on usage errors (among them
+free text without an NER model, unless ``--allow-rule-only``).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from piiscan.classification import TEXT_FIELD
+from piiscan.commands.messages import warn
 from piiscan.policy import LEVELS
 
 _KEY_FILE = click.option(
@@ -46,6 +50,12 @@ _KEY_FILE = click.option(
     help="TOML config file [default: ./piiscan.toml if present].",
 )
 @click.option("--spacy-model", help="spaCy pipeline name or path; 'none' for rule-only.")
+@click.option(
+    "--allow-rule-only",
+    is_flag=True,
+    help="Anonymize free text without an NER model (names and places in it are then "
+    "neither found nor verified) instead of refusing.",
+)
 @_KEY_FILE
 @click.option(
     "--verify/--no-verify",
@@ -59,6 +69,11 @@ _KEY_FILE = click.option(
     default="high",
     show_default=True,
     help="Lowest sensitivity the verification reports.",
+)
+@click.option(
+    "--verify-full",
+    is_flag=True,
+    help="Re-scan every row of the copy [default: --sample-rows rows per table].",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing target.")
 @click.option(
@@ -75,7 +90,7 @@ _KEY_FILE = click.option(
 @click.option(
     "--sample-rows",
     type=click.IntRange(min=1),
-    help="Rows per table read by the planning scan [default: 2000].",
+    help="Rows per table read by the planning scan and the verification [default: 2000].",
 )
 @click.option("--generate-key", is_flag=True, help="Print a new random key and exit.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr.")
@@ -86,9 +101,11 @@ def anonymize(
     policy_path: str | None,
     config_path: str | None,
     spacy_model: str | None,
+    allow_rule_only: bool,
     key_file: Path | None,
     verify: bool,
     verify_level: str,
+    verify_full: bool,
     overwrite: bool,
     realistic_names: bool,
     manifest_path: Path | None,
@@ -129,6 +146,8 @@ def anonymize(
             keyring,
             inventory=inventory,
             verify_level=verify_level if verify else None,
+            verify_full=verify_full,
+            allow_rule_only=allow_rule_only,
             overwrite=overwrite,
             realistic_names=realistic_names,
             manifest_path=manifest_path,
@@ -155,23 +174,63 @@ def _summary(result: object) -> None:
         click.echo(f"skipped: {a.asset}: {a.reason}", err=True)
     for a in result.report.failed:
         click.echo(f"FAILED: {a.asset}: {a.reason or '; '.join(a.notes)}", err=True)
+    for warning in result.manifest.get("warnings", []):
+        warn(warning)
     v = result.verification
     if v is None:
         click.echo("verification: skipped (--no-verify)")
         return
     for leak in v.leaks:
-        click.echo(
-            f"LEFT: {leak['asset']}.{leak['field']} ({leak['sensitivity']}: "
-            f"{', '.join(leak['entities'])})",
-            err=True,
-        )
+        click.echo(left_line(leak, v.level), err=True)
     for err in v.errors:
         click.echo(f"verification error: {err}", err=True)
-    state = "passed" if v.passed else "FAILED"
-    click.echo(
-        f"verification {state}: {len(v.leaks)} field(s) at {v.level} or above left, "
-        f"{len(v.accepted)} generalized field(s) accepted"
+    click.echo(closing_line(v))
+
+
+#: Operators that keep a (coarser) value: what is left after them needs a coarser one.
+_KEEPING = ("generalize", "date_shift", "keep")
+
+
+def left_line(leak: dict[str, Any], level: str) -> str:
+    """``LEFT: staff.salary (high: SALARY) kept by generalize - choose ...``: names and
+    types only, never a value."""
+    where = (
+        leak["asset"]
+        if leak.get("field") in (None, TEXT_FIELD)
+        else (f"{leak['asset']}.{leak['field']}")
     )
+    head = f"LEFT: {where} ({leak['sensitivity']}: {', '.join(leak['entities']) or '-'})"
+    op = leak.get("operator")
+    higher = LEVELS[LEVELS.index(level) + 1] if level in LEVELS[:-1] else None
+    coarser = "choose a coarser operator" + (f" or --verify-level {higher}" if higher else "")
+    if leak.get("field") is None:
+        return f"{head} raised by a combination of quasi-identifiers - {coarser} for one"
+    if op in _KEEPING:
+        return f"{head} kept by {op} - {coarser}"
+    if op is None:
+        return f"{head} not transformed: the planning scan did not find it"
+    return f"{head} left after {op}"
+
+
+def closing_line(v: Any) -> str:
+    """``verification passed: ...`` with what the re-scan could see (model, sampling)."""
+    state = "passed" if v.passed else "FAILED"
+    left = f"{len(v.leaks)} field(s) at {v.level} or above left"
+    power = [headline_of(v.detection)]
+    if v.sampled_rows is not None:
+        power.append(f"sampled {v.sampled_rows} rows per table; --verify-full rescans all")
+    else:
+        power.append("every row rescanned")
+    return f"verification {state}: {left} ({'; '.join(power)})"
+
+
+def headline_of(detection: dict[str, Any]) -> str:
+    """The re-scan's detection mode; rule-only says what it could not verify."""
+    from piiscan.detection import FREE_TEXT_NOT_VERIFIED, is_rule_only, model_text
+
+    if is_rule_only(detection):
+        return f"rule-only: {FREE_TEXT_NOT_VERIFIED}"
+    return model_text(detection)
 
 
 @click.command()

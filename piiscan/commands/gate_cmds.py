@@ -81,6 +81,11 @@ def render(result: Any, fmt: str) -> str:
 @click.option("--staged", is_flag=True, help="Check the staged changes (pre-commit).")
 @click.option("--worktree", is_flag=True, help="Check uncommitted changes, untracked files too.")
 @click.option(
+    "--all-files",
+    is_flag=True,
+    help="Check every line of every tracked file, not only what a change adds.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(LEVELS),
     default="high",
@@ -119,6 +124,7 @@ def diff(
     base: str | None,
     staged: bool,
     worktree: bool,
+    all_files: bool,
     fail_on: str,
     baseline_path: Path | None,
     allow_test_values: bool,
@@ -130,7 +136,9 @@ def diff(
     policy_path: str | None,
     config_path: str | None,
 ) -> None:
-    """Scan only the lines a change adds (BASE: default the merge base with main).
+    """Scan only the lines a change adds (BASE: default the merge base with the first of
+    origin/HEAD, origin/main, origin/master, main, master that exists), or
+    with --all-files every tracked file.
 
     Exit 1 when a new finding (not baselined, not allowed) is at or above --fail-on.
     """
@@ -144,6 +152,7 @@ def diff(
         base,
         staged=staged,
         worktree=worktree,
+        all_files=all_files,
         config=config,
         baseline_path=baseline_path,
         allow_test_values=allow_test_values,

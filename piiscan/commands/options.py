@@ -26,6 +26,16 @@ FORMAT = click.option(
     show_default=True,
     help="Reporter to render the inventory (see `piiscan plugins`).",
 )
+#: ``--format text|json`` of the commands that print a check, not an inventory.
+TEXT_OR_JSON = click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 OUTPUT = click.option(
     "--output",
     "-o",
@@ -59,6 +69,20 @@ EVIDENCE = click.option(
     "--evidence",
     type=click.Choice(["masked", "hash", "none"]),
     help="How evidence is shown: masked values, keyed hashes or nothing.",
+)
+INCLUDE = click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="Scan only what GLOB names: a table, file, folder or field by its qualified name "
+    "(schema.table.column, dir/file.csv.field) or trailing parts of it (email, *.csv); "
+    "repeatable; see docs/selection.md.",
+)
+EXCLUDE = click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip what GLOB names (the grammar of --include, and it wins over --include); repeatable.",
 )
 DETECTOR_PACK = click.option(
     "--detector-pack",

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-import click
-
+from piiscan.commands.messages import say
 from piiscan.errors import UsageError
 
 PARTIAL_SUFFIX = ".partial"
@@ -29,12 +28,16 @@ def write_output(
     binary: bool = False,
     what: str = "output",
 ) -> None:
-    """Call ``render`` with stdout or with a temporary file moved onto ``output`` when done.
+    """Call ``render`` with stdout or with a temporary file moved onto ``output`` when done
+    (a device or named pipe such as ``/dev/null`` is written in place).
 
     Binary output (``binary``) needs a file or a pipe, never a terminal.
     """
     if output is None:
         _to_stdout(render, binary, what)
+        return
+    if _is_special(output):  # /dev/null, a named pipe: written in place, never replaced
+        _to_special(output, render, binary, what)
         return
     tmp = _partial(output)
     try:
@@ -46,7 +49,7 @@ def write_output(
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write {output}: {why(exc)}") from None
-    click.echo(f"{what} written to {output}", err=True)
+    say(f"{what} written to {output}")
 
 
 def write_text(text: str, output: Path | None, what: str = "output") -> None:
@@ -64,6 +67,10 @@ def check_writable(output: Path | None, what: str = "output") -> None:
         return
     if output.is_dir():
         raise UsageError(f"cannot write {what} {output}: it is a directory")
+    if _is_special(output):
+        if not os.access(output, os.W_OK):
+            raise UsageError(f"cannot write {what} {output}: permission denied")
+        return
     tmp = _partial(output)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +84,21 @@ def check_writable(output: Path | None, what: str = "output") -> None:
 def why(exc: OSError) -> str:
     """The system's short reason for a failed write (``No space left on device``)."""
     return exc.strerror or type(exc).__name__
+
+
+def _is_special(output: Path) -> bool:
+    """An existing target that is not a regular file (a device such as /dev/null, a named
+    pipe): renaming a temporary file onto it would replace the device itself."""
+    return output.exists() and not output.is_file() and not output.is_dir()
+
+
+def _to_special(output: Path, render: Callable[[IO[Any]], None], binary: bool, what: str) -> None:
+    try:
+        with output.open("wb") if binary else output.open("w", encoding="utf-8") as fh:
+            render(fh)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {why(exc)}") from None
+    say(f"{what} written to {output}")
 
 
 def _partial(output: Path) -> Path:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from piiscan.commands.messages import warn
 from piiscan.errors import ConfigError
 from piiscan.policy import load_policy
 
@@ -69,6 +70,6 @@ def check(files: tuple[Path, ...], policy_path: str | None) -> None:
         for pack in loaded:
             click.echo(summary(pack))
             for entity, origin in unknown_entities([pack], policy):
-                click.echo(f"warning: {unknown_entity_message(entity, origin)}", err=True)
+                warn(f"{unknown_entity_message(entity, origin)}")
     if invalid:
         sys.exit(EXIT_INVALID)

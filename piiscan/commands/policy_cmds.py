@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from piiscan.commands import options as opt
+from piiscan.commands.messages import warn
 from piiscan.commands.output import write_text
 from piiscan.errors import UsageError
 from piiscan.policy import load_policy
@@ -77,7 +79,7 @@ def extract(
         extractor = Extractor(load_terms(terms_path, loaded), loaded)
     declared = extract_declarations(text, privacy_policy.name, extractor)
     if not declared.categories and not declared.entities:
-        click.echo(f"Warning: {privacy_policy}: {NO_DECLARATIONS}", err=True)
+        warn(f"{privacy_policy}: {NO_DECLARATIONS}")
     write_text(declared.to_yaml(), output)
 
 
@@ -90,18 +92,17 @@ def extract(
     required=True,
     help="Declarations YAML (the output of `piiscan policy extract`, or hand-written).",
 )
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@opt.TEXT_OR_JSON
 @click.option(
     "--fail-on-undeclared",
     is_flag=True,
     help="Exit 1 when personal data was found that the policy does not declare.",
+)
+@click.option(
+    "--fail-on-undeclared-entities",
+    is_flag=True,
+    help="Exit 1 also when an entity type was found that the policy never names "
+    "(even if a declared category covers it).",
 )
 @_POLICY
 def check(
@@ -109,6 +110,7 @@ def check(
     declared_path: Path,
     fmt: str,
     fail_on_undeclared: bool,
+    fail_on_undeclared_entities: bool,
     policy_path: Path | None,
 ) -> None:
     """List personal data in INVENTORY the policy does not declare, and the reverse."""
@@ -119,5 +121,7 @@ def check(
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_check_text(result))
-    if fail_on_undeclared and result.undeclared:
+    if (fail_on_undeclared and result.undeclared) or (
+        fail_on_undeclared_entities and result.undeclared_entities
+    ):
         click.get_current_context().exit(EXIT_UNDECLARED)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from piiscan.commands.messages import say
 from piiscan.commands.output import write_text
 from piiscan.errors import UsageError
 
@@ -110,6 +111,6 @@ def ropa(
     if fmt == "xlsx":
         assert output is not None
         write_xlsx(record, output)
-        click.echo(f"written to {output}", err=True)
+        say(f"written to {output}")
         return
     write_text(render_csv(record) if fmt == "csv" else render_markdown(record), output)

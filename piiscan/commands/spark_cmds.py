@@ -1,4 +1,4 @@
-"""``piiscan spark-scan SOURCE``: scan a Parquet table on Apache Spark (``piiscan[spark]``).
+"""``piiscan spark-scan SOURCE``: scan a Parquet table on Apache Spark (the ``spark`` extra).
 
 The inventory is the one ``piiscan scan --full`` writes for the same file (see
 ``docs/spark.md``); without pyspark the command exits 2 naming the extra to install.
@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from piiscan.commands import options as opt
+from piiscan.commands.messages import warn
 from piiscan.errors import UsageError
 
 
@@ -43,6 +44,8 @@ def _conf(values: tuple[str, ...]) -> dict[str, str]:
 @opt.OUTPUT
 @opt.FULL
 @opt.SAMPLE_ROWS
+@opt.INCLUDE
+@opt.EXCLUDE
 @opt.spacy_model(", as the executors see it")
 @opt.POLICY
 @opt.CONFIG
@@ -58,6 +61,8 @@ def spark_scan(
     output: Path | None,
     full: bool | None,
     sample_rows: int | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
     spacy_model: str | None,
     policy_path: str | None,
     config_path: str | None,
@@ -67,7 +72,7 @@ def spark_scan(
 ) -> None:
     """Scan SOURCE (a Parquet file or folder of Parquet files, any path Spark reads) on
     Apache Spark; use --full for the same inventory as `piiscan scan --full`."""
-    from piiscan.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, _write, reaches
+    from piiscan.cli import EXIT_USAGE, _write, fail_on_exit
     from piiscan.commands.output import check_writable
     from piiscan.config import load_config
     from piiscan.engines.spark import require_pyspark, scan_spark, session
@@ -79,6 +84,8 @@ def spark_scan(
         config_path,
         full=full,
         sample_rows=sample_rows,
+        include=include or None,
+        exclude=exclude or None,
         spacy_model=spacy_model,
         policy_path=policy_path,
         evidence=evidence,
@@ -89,9 +96,11 @@ def spark_scan(
     spark = session(master, conf=settings)
     spark.sparkContext.setLogLevel("ERROR")  # Spark's own chatter off stderr
     inventory = scan_spark(source, config, spark, name=name)
+    for warning in inventory.warnings:  # patterns that matched nothing, and the like
+        warn(warning)
     _write(reporter, inventory, output)
     for error in inventory.errors:
-        click.echo(f"warning: {error.source} {error.asset or ''}: {error.reason}", err=True)
+        warn(f"{error.source} {error.asset or ''}: {error.reason}")
     if any(e.asset is None for e in inventory.errors):
         sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_FINDINGS if reaches(inventory, fail_on) else EXIT_OK)
+    sys.exit(fail_on_exit(inventory, fail_on))

@@ -1,5 +1,5 @@
 """Distributed engines: the same detectors and verdicts run where the data is.
 
 :mod:`piiscan.engines.spark` scans Parquet tables and DataFrames on Apache Spark
-(install ``piiscan[spark]``). Importing this package never imports an engine's framework.
+(install ``piiscan-inventory[spark]``). Importing this package never imports an engine's framework.
 """

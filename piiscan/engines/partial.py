@@ -61,16 +61,22 @@ class FieldPartial(FieldCounts):
         evidence: Mapping[str, str],
         free: bool,
         findings: Sequence[ValueFinding] = (),
+        prose: bool = False,
+        reserved: Sequence[str] = (),
     ) -> None:
         """One distinct value seen ``count`` times, first at ``key``.
 
         ``entities`` are the personal types it counts as (best score each), ``evidence``
-        the masked string per type, ``findings`` its free-text spans (when ``free``).
+        the masked string per type, ``findings`` its free-text spans (when ``free``);
+        ``prose`` whether it reads as sentences (see :func:`looks_like_prose`),
+        ``reserved`` the types it was set aside for as a reserved/test value.
         """
         self.examined += count
         self.distinct_analyzed += 1
         if free:
             self.free_text_values += count
+        if prose:
+            self.prose_values += count
         for entity, score in entities.items():
             self.matched[entity] += count
             self.matched_distinct[entity] += 1
@@ -78,6 +84,8 @@ class FieldPartial(FieldCounts):
             masked = evidence.get(entity, "")
             if masked:
                 self._evidence(entity, masked, key)
+        for entity in reserved:
+            self.reserved[entity] += count
         for i, f in enumerate(findings):
             self.findings.append((key, i, f))
         self.findings_total += len(findings)

@@ -32,6 +32,8 @@ import pyarrow as pa
 from piiscan import __version__
 from piiscan.classification import FieldAccumulator, judge_asset
 from piiscan.config import Config
+from piiscan.connectors.files import file_selection, name_parts
+from piiscan.detection import detection_of, free_text_warning
 from piiscan.engines.partial import FieldPartial, Key
 from piiscan.engines.spark_tasks import (
     CELLS_SCHEMA,
@@ -46,14 +48,16 @@ from piiscan.engines.spark_tasks import (
     explode_cells,
 )
 from piiscan.errors import SourceError, UsageError
+from piiscan.install import install_command
 from piiscan.masking import mask_url, scrub, url_secrets
 from piiscan.model import AssetResult, FieldResult, Inventory, ScanError
 from piiscan.pipeline import summarize
+from piiscan.selection import NothingSelected, Selection, unmatched_warnings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-INSTALL_HINT = "the Spark engine needs pyspark: install piiscan[spark]"
+INSTALL_HINT = "the Spark engine needs pyspark: "
 
 
 def require_pyspark() -> None:
@@ -64,7 +68,7 @@ def require_pyspark() -> None:
 
         pandas_utils.require_minimum_pandas_version()
     except ImportError as exc:
-        raise UsageError(f"{INSTALL_HINT} ({exc})") from None
+        raise UsageError(f"{INSTALL_HINT}{install_command('spark')} ({exc})") from None
 
 
 @dataclass
@@ -117,16 +121,22 @@ class SparkEngine:
         """Scan one table (a Parquet path or a DataFrame) into an inventory."""
         display = mask_url(source) if isinstance(source, str) else "dataframe"
         asset = name or (_asset_name(source) if isinstance(source, str) else "dataframe")
+        # --include/--exclude as on files: the asset is the file or folder name
+        selection = file_selection(self.config.include, self.config.exclude)
+        if selection.asset(name_parts(asset)) not in ("all", "some"):
+            return self._inventory(display, [], [], selection)
         try:
             table = self._load(source)
         except SourceError as exc:
-            return self._inventory(display, [], [ScanError(display, None, str(exc))])
+            return self._inventory(display, [], [ScanError(display, None, str(exc))], selection)
         try:
-            result = self._scan_table(table, display, asset)
+            result = self._scan_table(table, display, asset, selection)
+        except NothingSelected:
+            return self._inventory(display, [], [], selection)
         except Exception as exc:  # one table: its failure is the inventory's error
             reason = _reason(exc, url_secrets(source) if isinstance(source, str) else [])
-            return self._inventory(display, [], [ScanError(display, asset, reason)])
-        return self._inventory(display, [result], [])
+            return self._inventory(display, [], [ScanError(display, asset, reason)], selection)
+        return self._inventory(display, [result], [], selection)
 
     # -- reading ------------------------------------------------------------------------
     def _load(self, source: str | DataFrame) -> _Table:
@@ -163,12 +173,24 @@ class SparkEngine:
             return None
 
     # -- one table ----------------------------------------------------------------------
-    def _scan_table(self, table: _Table, display: str, asset: str) -> AssetResult:
+    def _scan_table(
+        self, table: _Table, display: str, asset: str, selection: Selection
+    ) -> AssetResult:
         from pyspark.sql import functions as F
 
         df = table.df
+        parts = name_parts(asset)
         data_cols = [f for f in df.schema.fields if f.name not in (K1, K2)]
-        spark_types = dict(kv for f in data_cols for kv in _flat_fields(f))
+        spark_types = {
+            n: t for f in data_cols for n, t in _flat_fields(f) if selection.field(parts, n)
+        }
+        selection.seen(parts)
+        if data_cols and not spark_types:
+            raise NothingSelected(f"no field of {asset} is selected")
+        kept = [f.name for f in data_cols if any(n in spark_types for n, _ in _flat_fields(f))]
+        if len(kept) < len(data_cols):  # unselected columns are never read
+            keys = [K1, K2] if table.keyed else []
+            df = df.select(*[F.col("`" + c.replace("`", "``") + "`") for c in kept + keys])
         names = tuple(spark_types)
         types = [(table.types or {}).get(n) or spark_types[n] for n in names]
         hints = tuple(self.driver.hints(n) for n in names)
@@ -248,13 +270,20 @@ class SparkEngine:
 
     # -- the inventory ------------------------------------------------------------------
     def _inventory(
-        self, display: str, assets: list[AssetResult], errors: list[ScanError]
+        self,
+        display: str,
+        assets: list[AssetResult],
+        errors: list[ScanError],
+        selection: Selection | None = None,
     ) -> Inventory:
+        """``selection``: the include/exclude patterns as applied (warns of unmatched ones)."""
         settings = {
             **self.config.public_settings(),
             "hash_key": "provided" if self.config.hash_key else "ephemeral",
             "engine": f"spark {self.spark.version} ({self.spark.sparkContext.master})",
         }
+        detection = detection_of(self.driver.detectors)
+        warning = free_text_warning(detection, assets)
         return Inventory(
             tool={"name": "piiscan", "version": __version__},
             settings=settings,
@@ -265,6 +294,13 @@ class SparkEngine:
             errors=tuple(errors),
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             summary=summarize(assets, errors),
+            detection=detection,
+            warnings=(
+                *unmatched_warnings(
+                    self.config.include, self.config.exclude, [selection] if selection else []
+                ),
+                *((warning,) if warning else ()),
+            ),
         )
 
 

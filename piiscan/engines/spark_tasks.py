@@ -19,7 +19,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from piiscan.classification import FieldAccumulator, looks_like_free_text, value_entities
+from piiscan.classification import (
+    FieldAccumulator,
+    looks_like_free_text,
+    looks_like_prose,
+    reserved_types,
+)
 from piiscan.config import Config
 from piiscan.connectors.readers.parquet_reader import flatten_batch
 from piiscan.engines.partial import FieldPartial, Key, ValueFinding
@@ -247,9 +252,7 @@ def fold_value(
     ``acc.add_repeat`` record (``acc`` lends its matching rules, policy and encoder)."""
     policy, encoder, min_score = acc.policy, acc.encoder, acc.min_score
     free = looks_like_free_text(text)
-    entities = value_entities(text, spans, acc.hinted, min_score, free)
-    if not free:
-        entities = acc._resolve_overlaps(entities)
+    entities = acc.judge_value(text, spans, free)
     personal = {e: s for e, s in entities.items() if policy.is_personal(e)}
     evidence = {e: encoder.encode(text, e) for e in personal}
     findings = [
@@ -261,6 +264,9 @@ def fold_value(
             encoder.encode(text[s.start : s.end], s.entity_type),
         )
         for s in spans
-        if free and s.score >= min_score and policy.is_personal(s.entity_type)
+        if free and not s.reserved and s.score >= min_score and policy.is_personal(s.entity_type)
     ]
-    partial.add_value(n, key, personal, evidence, free, findings)
+    prose = free and looks_like_prose(text)
+    partial.add_value(
+        n, key, personal, evidence, free, findings, prose, reserved=reserved_types(entities)
+    )

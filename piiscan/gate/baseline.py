@@ -58,6 +58,7 @@ DIGIT_TYPES = frozenset(
         "CVV",
         "IP_ADDRESS",
         "DATE_OF_BIRTH",
+        "BIRTH_YEAR",
         "FI_PERSONAL_IDENTITY_CODE",
         "IT_VAT_CODE",
         "SG_UEN",

@@ -100,6 +100,34 @@ def commit_of(repo: Path, ref: str) -> str | None:
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
+def remotes(repo: Path) -> list[str]:
+    """The names of the repository's remotes (``origin``…); empty when it has none."""
+    proc = git(repo, "remote", check=False)
+    return proc.stdout.decode("utf-8", "replace").split() if proc.returncode == 0 else []
+
+
+def fetch_command(repo: Path, base: str) -> str:
+    """The ``git fetch`` that brings ``base``. A remote-tracking ref ``origin/main`` is
+    fetched as ``git fetch origin main:refs/remotes/origin/main``: ``git fetch origin
+    origin/main`` fails, and plain ``git fetch origin main`` leaves ``origin/main``
+    missing in a single-branch clone (CI checkouts), where its refspec does not cover it."""
+    known = remotes(repo) or ["origin"]
+    remote, _, branch = base.partition("/")
+    if branch and remote in known:
+        return f"git fetch {remote} {branch}:refs/remotes/{remote}/{branch}"
+    remote = "origin" if "origin" in known else known[0]
+    return f"git fetch {remote} {base}"
+
+
+def missing_base(repo: Path, base: str) -> UsageError:
+    """The error for a BASE that names no commit, with the command that fetches it."""
+    hint = f"; {SHALLOW_FIX}" if is_shallow(repo) else ""
+    return UsageError(
+        f"base {base!r} not found: fetch it ({fetch_command(repo, base)}) "
+        f"or pass an existing ref{hint}"
+    )
+
+
 def default_base(repo: Path) -> str:
     """The first of origin/HEAD, origin/main, origin/master, main, master that exists."""
     for ref in DEFAULT_BASES:
@@ -107,18 +135,14 @@ def default_base(repo: Path) -> str:
             return ref
     raise UsageError(
         "no base branch found (tried " + ", ".join(DEFAULT_BASES) + "): pass BASE, "
-        "e.g. piiscan diff origin/main, after git fetch origin main"
+        "e.g. piiscan diff origin/main, after git fetch origin main:refs/remotes/origin/main"
     )
 
 
 def merge_base(repo: Path, base: str) -> str:
     """The merge base of HEAD with ``base``; UsageError with the fix when it cannot be found."""
     if commit_of(repo, base) is None:
-        hint = f"; {SHALLOW_FIX}" if is_shallow(repo) else ""
-        raise UsageError(
-            f"base {base!r} not found: fetch it (git fetch origin {base}) "
-            f"or pass an existing ref{hint}"
-        )
+        raise missing_base(repo, base)
     if not has_head(repo):
         raise UsageError("HEAD has no commit yet: commit first, or use --staged / --worktree")
     proc = git(repo, "merge-base", "HEAD", base, check=False)

@@ -33,6 +33,11 @@ def _verdict(result: GateResult) -> list[str]:
 
 
 def _scope(result: GateResult) -> str:
+    if result.head == "all-files":
+        return (
+            f"Checked every tracked file: {result.files_scanned} file(s), "
+            f"{result.lines_scanned} line(s) scanned."
+        )
     scanned = f"{result.files_scanned} file(s), {result.lines_scanned} added line(s) scanned."
     if result.head in ("staged", "worktree"):
         what = "staged" if result.head == "staged" else "uncommitted"

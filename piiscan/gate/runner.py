@@ -90,21 +90,27 @@ def run_diff(
     *,
     staged: bool = False,
     worktree: bool = False,
+    all_files: bool = False,
     config: Config,
     baseline_path: Path | None = None,
     allow_test_values: bool = True,
     fail_on: str | None = "high",
     env: dict[str, str] | None = None,
 ) -> GateResult:
-    """Scan what a change adds; see the module docstring."""
-    if staged and worktree:
-        raise UsageError("give --staged or --worktree, not both")
+    """Scan what a change adds; see the module docstring. ``all_files``: every line of
+    every tracked file in the work tree instead (what is already in the repository)."""
+    if sum((staged, worktree, all_files)) > 1:
+        raise UsageError("give one of --staged, --worktree and --all-files")
+    if all_files and base is not None:
+        raise UsageError("--all-files scans the tracked files as they are: give no BASE")
     if fail_on is not None and fail_on not in LEVELS:
         raise UsageError(f"--fail-on must be one of {', '.join(LEVELS)}")
     env = os.environ if env is None else env
     root = gitdiff.repo_root(repo)
     base_commit: str | None = None
-    if staged or worktree:
+    if all_files:
+        label, head = "tracked files", "all-files"
+    elif staged or worktree:
         if base is not None:
             base_commit = gitdiff.merge_base(root, base)
         elif not gitdiff.has_head(root):
@@ -123,15 +129,21 @@ def run_diff(
         key = env.get(KEY_ENV)
         fingerprint = Fingerprinter(key.encode("utf-8") if key else secrets.token_bytes(16))
     skip = _rel(root, bl_path) or DEFAULT_FILE
-    revs = gitdiff.diff_args(base_commit, staged=staged, worktree=worktree)
     scanner = _diff_scanner(
         config,
         fingerprint,
-        lambda p: gitdiff.first_line(root, p, staged=staged, worktree=worktree),
+        lambda p: gitdiff.first_line(root, p, staged=staged, worktree=worktree or all_files),
         allow_test_values,
     )
     renamed: dict[str, str] = {}
-    for change in gitdiff.changed_files(root, revs):
+    changes = (
+        (gitdiff.whole_file(p, gitdiff.read_worktree(root, p)) for p in gitdiff.tracked_files(root))
+        if all_files
+        else gitdiff.changed_files(
+            root, gitdiff.diff_args(base_commit, staged=staged, worktree=worktree)
+        )
+    )
+    for change in changes:
         if change.path == skip:
             continue
         if change.old_path and change.status == "R":
@@ -264,10 +276,7 @@ def create_baseline(
     rev = None
     if base is not None:
         if gitdiff.commit_of(root, base) is None:
-            raise UsageError(
-                f"base {base!r} not found: fetch it (git fetch origin {base}) "
-                "or pass an existing ref"
-            )
+            raise gitdiff.missing_base(root, base)
         rev = gitdiff.commit_of(root, base)
     path = _baseline_file(root, baseline_path)
     return _write_baseline(root, rev, config, Baseline.new(env), path, env)

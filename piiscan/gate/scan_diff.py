@@ -221,8 +221,8 @@ class DiffScanner:
             key = (s.entity_type, s.start, s.end)
             if key in seen or s.score < self.config.min_score:
                 continue
-            if not self.policy.is_personal(s.entity_type):
-                continue
+            if s.reserved or not self.policy.is_personal(s.entity_type):
+                continue  # reserved here: pseudonym tokens (ignore_reserved is off)
             seen.add(key)
             value = item.text[s.start : s.end]
             if item.index is not None:

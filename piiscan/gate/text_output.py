@@ -20,10 +20,16 @@ def render(result: GateResult) -> str:
     reasons = Counter(f.allow_reason for f in result.findings if f.status == "allowed")
     allowed = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda x: str(x[0])))
     against = f"{result.base} ({result.base_commit[:12]})" if result.base_commit else result.base
-    out.append(
-        f"scanned {result.lines_scanned} added lines in {result.files_scanned} files "
-        f"({result.head} against {against})"
-    )
+    if result.head == "all-files":
+        out.append(
+            f"scanned {result.lines_scanned} lines in {result.files_scanned} tracked files "
+            "(--all-files)"
+        )
+    else:
+        out.append(
+            f"scanned {result.lines_scanned} added lines in {result.files_scanned} files "
+            f"({result.head} against {against})"
+        )
     out.append(
         f"new: {statuses['new']}, baselined: {statuses['baselined']}, "
         f"allowed: {statuses['allowed']}"
