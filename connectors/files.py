@@ -2,11 +2,17 @@
 
 A source is a path (``data/``, ``~/export.csv``), a ``file://`` URL, or an object-store
 URL (``s3://bucket/prefix``, ``gs://``, ``az://``: any fsspec protocol, see
-:mod:`piiscan.connectors.storage`). Directories are walked recursively in sorted order;
-hidden entries (``.name``) are skipped, symbolic links are followed only to files inside
-the root, and files of unsupported types are skipped silently (a single file given
-explicitly with such a type is an error). Buckets are listed the same way: sorted keys,
-hidden parts skipped.
+:mod:`piiscan.connectors.storage`). Directories are walked in sorted order without
+recursion (:mod:`piiscan.connectors.walk`): hidden files (``.env``) are scanned like any
+other, version-control internals (``.git``) are skipped, symbolic links are followed only
+to files inside the root, and a folder that cannot be listed or lies deeper than
+``walk.MAX_DEPTH`` levels is an error (``errors[]``, the inventory incomplete). A file of
+no known format is read as text when it is text (``.sql``, ``.yaml``, ``.vcf``,
+``.bash_history``: :mod:`~piiscan.connectors.readers.unknown`), else skipped; what is
+skipped is listed in :attr:`FileConnector.skipped` with a reason (the scanner reports it
+in the inventory's ``skipped`` list and ``summary.skipped``). A single file given
+explicitly with an unsupported type is an error. Buckets are listed the same way: sorted
+keys, version-control parts skipped.
 
 Every file or object is a :class:`~piiscan.connectors.readers.blob.Blob` read by the same
 format readers. Its content is sniffed before its extension is trusted: a ``.csv`` that
@@ -27,7 +33,6 @@ whose fields is selected is left out.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -50,7 +55,7 @@ from piiscan.connectors.readers.documents import (
     xlsx_sheet_batches,
     xlsx_sheet_names,
 )
-from piiscan.connectors.readers.encoding import looks_binary, read_head, sniff_magic
+from piiscan.connectors.readers.encoding import read_head, sniff_magic
 from piiscan.connectors.readers.json_reader import json_batches, jsonl_batches
 from piiscan.connectors.readers.parquet_reader import (
     open_parquet,
@@ -59,7 +64,9 @@ from piiscan.connectors.readers.parquet_reader import (
     projected_columns,
 )
 from piiscan.connectors.readers.text_reader import text_lines
+from piiscan.connectors.readers.unknown import skip_reason
 from piiscan.connectors.storage import ObjectStore, filesystem_class, is_store_url, scheme_of
+from piiscan.connectors.walk import walk
 from piiscan.errors import AssetError, EmptyAsset, SourceError
 from piiscan.masking import mask_url
 from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
@@ -205,14 +212,19 @@ class FileAsset(Asset):
                 notes=self.notes,
             )
         if fmt == "parquet":
-            pf = open_parquet(self.blob, self._parquet_meta)
+            pf = open_parquet(self.blob, self._parquet_meta, dictionaries=True)
             columns = None
             if self._filters:
                 columns = projected_columns(pf, self._keep)
                 if not columns and pf.schema_arrow.names:
                     raise NothingSelected(f"no field of {self.name} is selected")
             return parquet_batches(
-                pf, batch_rows=cfg.batch_rows, limit=limit, notes=self.notes, columns=columns
+                pf,
+                batch_rows=cfg.batch_rows,
+                limit=limit,
+                notes=self.notes,
+                columns=columns,
+                cell_chars=cfg.max_line_chars if cfg.full else cfg.max_cell_chars,
             )
         return self._other_batches(fmt)
 
@@ -359,6 +371,9 @@ class FileConnector(Connector):
     def __init__(self, source: str, config: Config) -> None:
         super().__init__(source, config)
         self.selection = file_selection(config.include, config.exclude)
+        #: (name, reason) of what was left out while listing: files of no readable type,
+        #: version-control internals, links not followed (filled as :meth:`assets` runs).
+        self.skipped: list[tuple[str, str]] = []
         self.store: ObjectStore | None = None
         if is_store_url(source):
             self.store = ObjectStore(source, config)
@@ -390,13 +405,36 @@ class FileConnector(Connector):
 
     def assets(self) -> Iterator[Asset]:
         if self.store is not None:
-            yield from self._listed(self.store.blobs(), single=self.store.single)
+            blobs = self.store.blobs(on_skip=self._skip)
+            yield from self._listed(blobs, single=self.store.single)
         elif self.root.is_file():
             yield from self._listed([PathBlob(self.root)], single=True)
         else:
-            real_root = os.path.realpath(self.root)
-            blobs = (PathBlob(path, rel) for path, rel in _walk(self.root, real_root, ""))
-            yield from self._listed(blobs, single=False)
+            yield from self._walked()
+
+    def _walked(self) -> Iterator[Asset]:
+        """The tree's files as assets; an unreadable or too deep folder as an error."""
+        entries = walk(self.root)
+        while True:
+            try:
+                entry = next(entries)
+            except StopIteration:
+                return
+            except OSError as exc:  # the root itself
+                why = exc.strerror or type(exc).__name__
+                raise SourceError(f"cannot list the source folder: {why}") from None
+            if entry.status == "file":
+                yield from self._blob_assets(PathBlob(entry.path, entry.rel), single=False)
+            elif not self.selection.excluded(name_parts(entry.rel)):
+                if entry.status == "error":
+                    yield UnreadableAsset(entry.rel, entry.reason)
+                else:
+                    self._skip(entry.rel, entry.reason)
+
+    def _skip(self, name: str, reason: str) -> None:
+        """Record a file or folder left out (not read), unless the patterns exclude it."""
+        if not self.selection.excluded(name_parts(name)):
+            self.skipped.append((name, reason))
 
     def _listed(self, blobs: Iterable[Blob], *, single: bool) -> Iterator[Asset]:
         """Assets for the blobs whose format is known (all of them for a single file)."""
@@ -417,7 +455,7 @@ class FileConnector(Connector):
         fmt = format_for(blob.name)
         if not self._admits(blob.name, fmt):
             return
-        if blob.size == 0 and (fmt is not None or single):
+        if blob.size == 0:
             parts = name_parts(blob.name)
             self.selection.seen(parts)  # no fields to see
             if self.selection.asset(parts, fields=False) == "all":
@@ -475,47 +513,12 @@ class FileConnector(Connector):
                 except (AssetError, ValueError, LookupError):
                     return  # an unreadable message: reading it reports why
                 yield from self._blob_assets(attachment, single=False)
-        if fmt == "" and blob.size != 0 and _sniffs_as_text(blob):
-            fmt = "text"
         if fmt and fmt not in (*TABLE_FORMATS, *TEXT_FORMATS, *OTHER_FORMATS):
             fmt = None  # a type no reader handles
+        why = None if fmt else skip_reason(blob)
+        if not fmt and why is None:
+            fmt = "text"  # no extension, or one no reader knows: text is read as text
         if fmt or single:
             yield FileAsset(blob, fmt or None, self.config, self.selection)
-
-
-def _sniffs_as_text(blob: Blob) -> bool:
-    try:
-        head = read_head(blob, 8192)
-    except AssetError:
-        return False
-    if not head or looks_binary(head) or sniff_magic(head):
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start >= len(head) - 3  # a character cut at the end of the head
-    return True
-
-
-def _walk(directory: Path, real_root: str, prefix: str) -> Iterator[tuple[Path, str]]:
-    """(path, relative name) of regular files below ``directory``, sorted, depth first."""
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        rel = f"{prefix}{entry.name}"
-        try:
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                inside = os.path.commonpath([target, real_root]) == real_root
-                if inside and os.path.isfile(target):
-                    yield Path(entry.path), rel
-            elif entry.is_dir(follow_symlinks=False):
-                yield from _walk(Path(entry.path), real_root, rel + "/")
-            elif entry.is_file(follow_symlinks=False):
-                yield Path(entry.path), rel
-        except OSError:
-            continue
+        elif why is not None:
+            self._skip(blob.name, why)

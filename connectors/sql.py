@@ -1,8 +1,11 @@
 """Relational databases through SQLAlchemy: SQLite, PostgreSQL, and any installed dialect.
 
 Sources are SQLAlchemy URLs (``sqlite:///shop.db``, ``postgresql://user:pw@host/db``).
-The database is opened read-only where the engine allows it (SQLite ``mode=ro``,
-PostgreSQL ``default_transaction_read_only``); SQL is built with SQLAlchemy Core, so
+The database is opened read-only where the engine allows it (SQLite files without
+creating anything next to them, see :mod:`.sqlite_files`; PostgreSQL with
+``default_transaction_read_only`` and per-statement ``statement_timeout`` and
+``lock_timeout`` from :class:`~piiscan.config.Config`, so a slow view or a locked table
+is an asset error and the scan goes on); SQL is built with SQLAlchemy Core, so
 identifiers are always quoted by SQLAlchemy. Without ``Config.full`` each table yields
 at most ``Config.sample_rows`` rows, in random order when that is cheap.
 
@@ -27,10 +30,10 @@ import logging
 import re
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -45,8 +48,10 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from piiscan.config import Config
-from piiscan.connectors.readers.arrow import rows_to_batch
+from piiscan.config import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, Config
+from piiscan.connectors.cells import CellReader
+from piiscan.connectors.readers.arrow import records_to_batch, rows_to_batch
+from piiscan.connectors.sqlite_files import SqliteReader
 from piiscan.connectors.storage import is_store_url
 from piiscan.errors import AssetError, SourceError, UsageError
 from piiscan.install import install_command
@@ -54,6 +59,7 @@ from piiscan.log_scrub import register_url
 from piiscan.masking import mask_url, scrub, url_secrets
 from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
 from piiscan.selection import Selection
+from piiscan.value_scrub import driver_message, sqlstate
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +78,14 @@ DRIVER_HINTS = {
 
 # -- engine -----------------------------------------------------------------------------
 def error_line(exc: BaseException, secrets_: list[str]) -> str:
-    """The driver's own message of a database error, on one line, secrets scrubbed."""
-    orig = getattr(exc, "orig", None) or exc
-    text = " ".join(str(orig).split()) or type(orig).__name__
+    """The driver's own message of a database error, on one line, secrets scrubbed and
+    the cell values it quotes masked (:mod:`piiscan.value_scrub`)."""
+    orig = getattr(exc, "orig", None)
+    if orig is None and isinstance(exc, sa.exc.StatementError):
+        # SQLAlchemy's own text carries the statement's parameters: the type only
+        return f"{type(exc).__name__} (message withheld: it may quote a value)"
+    orig = orig or exc
+    text = " ".join(driver_message(orig).split()) or type(orig).__name__
     return scrub(text, secrets_)
 
 
@@ -106,8 +117,29 @@ def _type_name(data_type: Any) -> str:
         return type(data_type).__name__
 
 
-def create_readonly_engine(source: str) -> Engine:
-    """A SQLAlchemy engine opened read-only where possible; UsageError/SourceError."""
+#: Readers of the SQLite files engines were opened on (see :mod:`.sqlite_files`).
+_SQLITE_READERS: weakref.WeakKeyDictionary[Engine, SqliteReader] = weakref.WeakKeyDictionary()
+#: SQLSTATEs of a statement cancelled by ``statement_timeout`` and of ``lock_timeout``.
+TIMEOUT_STATES = {"57014": "statement_timeout", "55P03": "lock_timeout"}
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def create_readonly_engine(
+    source: str,
+    *,
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> Engine:
+    """A SQLAlchemy engine opened read-only where possible; UsageError/SourceError.
+
+    PostgreSQL sessions get ``statement_timeout`` and ``lock_timeout`` (seconds, 0: no
+    limit) so a slow view or a locked table fails that statement instead of stalling the
+    run. SQLite files are opened so that nothing is created or changed next to them
+    (:mod:`piiscan.connectors.sqlite_files`); release them with :func:`dispose_engine`.
+    """
     shown = mask_url(source)
     register_url(source)  # kept out of every log line, third-party libraries' included
     try:
@@ -116,17 +148,18 @@ def create_readonly_engine(source: str) -> Engine:
         raise UsageError(f"malformed database URL: {shown}") from None
     kwargs: dict[str, Any] = {}
     backend = url.get_backend_name()
+    reader = None
     if backend == "sqlite":
-        kwargs["creator"] = _sqlite_creator(url)
+        kwargs["creator"], reader = _sqlite_creator(url)
         url = URL.create(url.drivername)
     elif backend == "postgresql":
-        kwargs["connect_args"] = {
-            "options": "-c default_transaction_read_only=on",
-            "connect_timeout": 10,
-        }
+        options = "-c default_transaction_read_only=on"
+        options += f" -c statement_timeout={_milliseconds(statement_timeout)}"
+        options += f" -c lock_timeout={_milliseconds(lock_timeout)}"
+        kwargs["connect_args"] = {"options": options, "connect_timeout": 10}
         kwargs["pool_pre_ping"] = True  # a pooled connection may predate a server restart
     try:
-        return sa.create_engine(url, **kwargs)
+        engine = sa.create_engine(url, **kwargs)
     except NoSuchModuleError:
         raise UsageError(
             f"unknown database type {url.drivername!r} in {shown} "
@@ -140,17 +173,46 @@ def create_readonly_engine(source: str) -> Engine:
         raise UsageError(
             f"invalid database URL {shown}: {error_line(exc, url_secrets(source))}"
         ) from None
+    if reader is not None:
+        _SQLITE_READERS[engine] = reader
+    return engine
 
 
-def _sqlite_creator(url: URL) -> Any:
+def dispose_engine(engine: Engine) -> None:
+    """Close an engine's connections and remove a SQLite snapshot it read from."""
+    engine.dispose()
+    reader = _SQLITE_READERS.pop(engine, None)
+    if reader is not None:
+        reader.close()
+
+
+def sqlite_changed(engine: Engine) -> bool:
+    """Whether the SQLite file an engine reads ``immutable`` changed since it was opened."""
+    reader = _SQLITE_READERS.get(engine)
+    return reader is not None and reader.changed()
+
+
+def timeout_hint(exc: BaseException) -> str | None:
+    """For a statement cancelled by a piiscan timeout: which setting to raise."""
+    setting = TIMEOUT_STATES.get(sqlstate(getattr(exc, "orig", None) or exc) or "")
+    if setting is None:
+        return None
+    env = f"PIISCAN_{setting.upper()}"
+    return f"{setting} reached: raise {setting} (seconds) in piiscan.toml or {env}"
+
+
+def _sqlite_creator(url: URL) -> tuple[Any, SqliteReader | None]:
     database = url.database or ""
     if database in ("", ":memory:"):
-        return lambda: sqlite3.connect(":memory:")
+        return (lambda: sqlite3.connect(":memory:")), None
     path = Path(database).expanduser().resolve()
     if not path.is_file():
         raise SourceError(f"no such SQLite database file: {path}")
-    uri = f"file:{quote(str(path))}?mode=ro"
-    return lambda: sqlite3.connect(uri, uri=True)
+    try:
+        reader = SqliteReader(path)
+    except OSError as exc:
+        raise SourceError(f"cannot read SQLite file {path}: {exc.strerror or exc}") from None
+    return reader.connect, reader
 
 
 # -- assets -----------------------------------------------------------------------------
@@ -173,6 +235,8 @@ class SqlAsset(Asset):
         self.name = table if schema == connector.default_schema else f"{schema}.{table}"
         self._columns = columns
         self._error = error
+        #: JSON and binary cells (see :mod:`piiscan.connectors.cells`), for the notes.
+        self._cells = CellReader([c.name for c in columns])
 
     def columns(self) -> list[ColumnInfo]:
         return list(self._columns)
@@ -232,6 +296,7 @@ class SqlAsset(Asset):
         names = [c.name for c in self._columns]
         if not names:
             return
+        self._cells = CellReader(names)
         size = max(1, self.connector.config.batch_rows)
         secrets_ = url_secrets(self.connector.source)
         sent = _RowDigest()  # rows yielded so far
@@ -248,13 +313,16 @@ class SqlAsset(Asset):
                         fresh = replay.skip([tuple(r) for r in rows])
                         if fresh:
                             sent.add(fresh)
-                            yield rows_to_batch(names, fresh)
+                            yield records_to_batch(self._cells.records(fresh))
                 if replay.count < replay.goal[0]:
                     raise AssetError(self._lost(sent.count, "the table shrank on re-read"))
                 self.connector.unreachable = False
                 break
             except SQLAlchemyError as exc:
                 reason = error_line(exc, secrets_)
+                hint = timeout_hint(exc)
+                if hint is not None:
+                    reason += f" ({hint})"
                 if not _is_transient(exc):
                     raise AssetError(f"cannot read {self.kind} {self.name}: {reason}") from None
                 if attempt >= len(delays):
@@ -270,8 +338,23 @@ class SqlAsset(Asset):
                     reason,
                 )
                 time.sleep(delays[attempt])
+        if sqlite_changed(self.connector.engine):
+            raise AssetError(
+                f"cannot read {self.kind} {self.name}: the SQLite file changed while it was "
+                "read (another process wrote to it); scan it again"
+            )
         if not sent.count:
             yield rows_to_batch(names, [])
+
+    @property
+    def notes(self) -> list[str]:  # type: ignore[override]
+        """What the cells read so far held: JSON read as fields, binary not examined."""
+        return self._cells.notes()
+
+    @property
+    def unexamined(self) -> dict[str, int]:
+        """Binary cells per column that could not be examined (images, documents)."""
+        return self._cells.unexamined
 
     def _lost(self, rows: int, reason: str) -> str:
         where = f"connection lost after {rows} rows" if rows else "cannot connect"
@@ -313,9 +396,12 @@ class _RowDigest:
 
 
 def _is_transient(exc: SQLAlchemyError) -> bool:
-    """A dropped or refused connection (server restarted, network cut): worth a retry."""
+    """A dropped or refused connection (server restarted, network cut): worth a retry.
+    A statement cancelled by a timeout is not: it would time out again."""
     if getattr(exc, "connection_invalidated", False):
         return True
+    if timeout_hint(exc) is not None:
+        return False
     return isinstance(exc, OperationalError | InterfaceError | DisconnectionError)
 
 
@@ -327,7 +413,11 @@ class SqlConnector(Connector):
 
     def __init__(self, source: str, config: Config) -> None:
         super().__init__(source, config)
-        self.engine = create_readonly_engine(source)
+        self.engine = create_readonly_engine(
+            source,
+            statement_timeout=config.statement_timeout,
+            lock_timeout=config.lock_timeout,
+        )
         #: Set when a table exhausted its retries: later tables try once, without waiting.
         self.unreachable = False
         self.selection = Selection(config.include, config.exclude)
@@ -337,7 +427,7 @@ class SqlConnector(Connector):
                 if conn.dialect.name == "sqlite":
                     conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
         except SQLAlchemyError as exc:
-            self.engine.dispose()
+            dispose_engine(self.engine)
             raise SourceError(
                 f"cannot open {mask_url(source)}: {error_line(exc, url_secrets(source))}"
             ) from None
@@ -438,4 +528,4 @@ class SqlConnector(Connector):
                 yield SqlAsset(self, schema, table, kind, columns)
 
     def close(self) -> None:
-        self.engine.dispose()
+        dispose_engine(self.engine)

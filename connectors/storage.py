@@ -26,6 +26,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from piiscan.config import Config
 from piiscan.connectors.readers.blob import SMALL_BLOB_BYTES, Blob, counted
+from piiscan.connectors.walk import VCS_DIRS, VCS_REASON
 from piiscan.errors import AssetError, SourceError, UsageError
 from piiscan.install import install_command
 from piiscan.masking import mask_url
@@ -301,8 +302,10 @@ class ObjectStore:
         self.single = info.get("type") == "file"
         self.info = info
 
-    def blobs(self) -> Iterator[ObjectBlob]:
-        """The objects, sorted by key; keys with a hidden part (``.name``) are skipped."""
+    def blobs(self, on_skip: Callable[[str, str], None] | None = None) -> Iterator[ObjectBlob]:
+        """The objects, sorted by key. Keys below a version-control folder (``.git/``) are
+        left out: ``on_skip(prefix, reason)`` is called once per such folder. Other hidden
+        keys (``.env``, ``exports/.backup/x.csv``) are listed like any other."""
         if self.single:
             yield ObjectBlob(self.fs, self.root, PurePosixPath(self.root).name, self.info)
             return
@@ -311,12 +314,20 @@ class ObjectStore:
         except Exception as exc:
             raise SourceError(f"cannot list {self.display}: {_brief(exc)}") from None
         prefix = self.root + "/" if self.root else ""
+        skipped: set[str] = set()
         for path in sorted(found):
             info = found[path]
             rel = path[len(prefix) :] if path.startswith(prefix) else path
             if info.get("type", "file") != "file" or not rel or rel.endswith("/"):
                 continue
-            if any(part.startswith(".") for part in rel.split("/")):
+            parts = rel.split("/")
+            vcs = next((i for i, p in enumerate(parts[:-1]) if p in VCS_DIRS), None)
+            if vcs is not None:
+                folder = "/".join(parts[: vcs + 1])
+                if folder not in skipped:
+                    skipped.add(folder)
+                    if on_skip is not None:
+                        on_skip(folder, VCS_REASON)
                 continue
             yield ObjectBlob(self.fs, path, rel, info)
 

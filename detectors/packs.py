@@ -8,8 +8,11 @@ entries. Packs load from the built-in folder ``detectors/packs/`` (always) and t
 
 Validation is strict and names the file and the recognizer: unknown keys, a missing
 entity, an invalid regular expression, a score outside 0..1, empty lists, and patterns
-that backtrack catastrophically (each pattern runs against adversarial strings under
-the ``regex`` module's timeout, so the check itself cannot hang).
+that backtrack catastrophically: a repeated group whose branches overlap (``(a|aa)+``,
+:mod:`~piiscan.detectors.backtracking`) is refused from its structure, and each pattern
+runs against adversarial strings under the ``regex`` module's timeout (so the check
+itself cannot hang). At scan time a pack pattern that still hits its time limit is
+skipped with a note (:mod:`~piiscan.detectors.slow_patterns`).
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ import yaml
 from presidio_analyzer import PatternRecognizer
 
 from piiscan.detectors.allow_list import ANY_ENTITY, AllowRule, normalise
+from piiscan.detectors.backtracking import overlapping_alternation
 from piiscan.detectors.reserved import EXAMPLE_IBANS, EXAMPLE_SSNS, TEST_CARDS
+from piiscan.detectors.slow_patterns import GuardedPatternRecognizer
 from piiscan.errors import ConfigError
 from piiscan.policy import Policy
+from piiscan.safe_yaml import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,8 @@ _NOT_LITERAL = regex.compile(
     r"\\[dDwWsSbBAZ]|\\[pP]\{[^}]*\}|\[[^\]]*\]|\{\d*,?\d*\}|\(\?\w*[:=!<>]"
 )
 _LITERAL_CHAR = regex.compile(r"(?<!\\)[A-Za-z0-9@#%&:/_=,;'\"<>~-]")
+#: An escaped literal character (``\$``, ``\.``, ``\+``): probed like the plain ones.
+_ESCAPED_CHAR = regex.compile(r"(?<!\\)\\([^\w\s])")
 _LITERAL = regex.compile(r"[^\\()|*+?^$.\[\]{}\s]{2,20}")
 
 
@@ -160,7 +168,7 @@ def load_pack(path: str | Path, builtin: bool = False) -> Pack:
     except OSError as exc:
         raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from exc
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = load_yaml(raw.decode("utf-8"), where)
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{where} is not valid UTF-8 YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -267,7 +275,7 @@ def _recognizer(spec: Any, where: str) -> PatternRecognizer:
         clean["context"] = [s.lower() for s in _strings(spec["context"], "context", where)]
     if "version" in spec:
         clean["version"] = str(spec["version"])
-    return PatternRecognizer.from_dict(clean)
+    return GuardedPatternRecognizer.from_dict(clean)
 
 
 def _nonempty(value: Any, key: str, where: str) -> list[Any]:
@@ -296,6 +304,13 @@ def compile_checked(pattern: Any, where: str) -> regex.Pattern[str]:
         compiled = regex.compile(pattern, FLAGS)
     except (regex.error, ValueError) as exc:
         raise ConfigError(f"{where}: invalid regex: {exc}") from exc
+    ambiguous = overlapping_alternation(pattern)
+    if ambiguous:
+        raise ConfigError(
+            f"{where}: pattern backtracks exponentially: {ambiguous} can match the same "
+            "text in several ways; merge the branches (write (a|aa)+ as a+, (\\d|\\d\\d)* as "
+            "\\d*) so that each repetition matches one way"
+        )
     slow = too_slow(compiled)
     if slow:
         raise ConfigError(
@@ -312,8 +327,11 @@ def probes(pattern: str) -> dict[str, str]:
         for unit in PROBE_UNITS
     }
     bare = _NOT_LITERAL.sub(" ", pattern)
-    for char in list(dict.fromkeys(_LITERAL_CHAR.findall(bare)))[:6]:
+    chars = _LITERAL_CHAR.findall(bare) + _ESCAPED_CHAR.findall(pattern)
+    for char in list(dict.fromkeys(chars))[:10]:
         out[f"{char!r} x {PROBE_LENGTH}"] = char * PROBE_LENGTH + "!"
+        out[f"{char!r} + digits"] = char + "1" * PROBE_LENGTH + "!"
+        out[f"{char!r} + letters"] = char + "a" * PROBE_LENGTH + "!"
     literals = list(dict.fromkeys(_LITERAL.findall(bare)))[:3]
     for word in (regex.sub(r"\\(.)", r"\1", w) for w in literals):
         n = PROBE_LENGTH // (len(word) + 1)

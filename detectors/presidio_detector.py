@@ -33,6 +33,7 @@ from spacy.language import Language
 
 from piiscan.classification import looks_like_free_text
 from piiscan.config import Config
+from piiscan.detectors import slow_patterns
 from piiscan.detectors.allow_list import AllowList
 from piiscan.detectors.column_names import context_words, hints_for
 from piiscan.detectors.names import is_name_shaped, lexicon, person_name_score
@@ -513,6 +514,11 @@ class PresidioDetector(Detector):
 
     def detection(self) -> dict[str, Any]:
         return self._engines.model.detection()
+
+    def take_notes(self) -> list[str]:
+        """Detector-pack patterns skipped after hitting their time limit (see
+        :mod:`~piiscan.detectors.slow_patterns`)."""
+        return slow_patterns.take_notes()
 
     def describe(self) -> str:
         return (

@@ -37,6 +37,7 @@ from presidio_analyzer import PatternRecognizer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from piiscan.classification import HINTED_MIN_SCORE, HINTED_MIN_SCORE_BY_TYPE
+from piiscan.detectors import slow_patterns
 from piiscan.detectors.recognizers.base import (
     CONTEXT_BOOST,
     RuleRecognizer,
@@ -98,9 +99,12 @@ class Ceiling:
             return 1.0
         best = 0.0
         for pattern, score in self.patterns:
+            if slow_patterns.disabled(pattern.pattern):
+                return 1.0  # ran out of time before: may match, not run again
             try:
                 found = pattern.search(text, timeout=PATTERN_TIMEOUT_S)
             except TimeoutError:
+                slow_patterns.timed_out(pattern.pattern)
                 return 1.0
             if found:
                 if self.validated:

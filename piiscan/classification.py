@@ -24,7 +24,7 @@ import hashlib
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 from piiscan.masking import EvidenceEncoder
@@ -85,6 +85,23 @@ SETTLE_AFTER = 50
 TEXT_SETTLE_AFTER = 100
 MAX_FINDINGS_PER_FIELD = 200
 TEXT_FIELD = "(text)"
+#: A type below its share threshold is still reported, as a *minority* of the column,
+#: when at least this many distinct values matched it with a mean score of ``min_score``…
+MINORITY_MIN_MATCHES = 3
+#: … and they stand apart by shape (:func:`value_shape`): among the examined values of
+#: the matches' shapes, at least this share matched. Otherwise the matches are chance
+#: hits of a pattern on values of one kind (9 of 50 shipment ids pass a licence
+#: checksum; a few of 50 cities read as people), not a few personal values among others.
+MINORITY_SHAPE_SHARE = 0.5
+#: Types read by NER or the name lexicon are never a minority: one capitalised word read
+#: as a name or a place is too weak a reading on its own.
+MINORITY_EXCLUDED = NER_CONFUSABLE
+#: Distinct shapes a field counts (the rest share one bucket), and characters of a
+#: shape kept: a bound on memory, whatever the column holds.
+MAX_SHAPES = 1000
+MAX_SHAPE_CHARS = 24
+OTHER_SHAPE = "\u2026"
+_SHAPE_SEP = "\x1f"
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -120,6 +137,29 @@ def cache_per_field(fields: int) -> int:
 
 def looks_like_free_text(value: str) -> bool:
     return len(value) >= FREE_TEXT_MIN_CHARS and value.count(" ") >= 4
+
+
+def value_shape(value: str) -> str:
+    """A value's shape: letters as ``a`` (a run as one), digits as ``9`` (each kept, so
+    a 16-digit number is not a 4-digit one), blanks as one space, other characters as
+    they are; at most :data:`MAX_SHAPE_CHARS`. ``SH1234567`` → ``a9999999``,
+    ``jo.ray@corp.com`` → ``a.a@a.a``."""
+    out: list[str] = []
+    for ch in value.strip():
+        if ch.isdigit():
+            c = "9"
+        elif ch.isalpha():
+            c = "a"
+        elif ch.isspace():
+            c = " "
+        else:
+            c = ch
+        if c in "a " and out and out[-1] == c:
+            continue
+        out.append(c)
+        if len(out) >= MAX_SHAPE_CHARS:
+            break
+    return "".join(out)
 
 
 def looks_like_prose(value: str) -> bool:
@@ -194,6 +234,19 @@ class FieldCounts:
     score_units: Counter[str] = field(default_factory=Counter)
     #: Values set aside as reserved/test values, per entity type they would have matched.
     reserved: Counter[str] = field(default_factory=Counter)
+    #: Distinct structured values per shape (:func:`value_shape`), and per type and shape
+    #: those that matched the type (``TYPE\x1fshape``): what tells a minority of personal
+    #: values from chance matches (see :data:`MINORITY_SHAPE_SHARE`).
+    shapes: Counter[str] = field(default_factory=Counter)
+    shape_matched: Counter[str] = field(default_factory=Counter)
+
+    def add_shape(self, shape: str, entities: Iterable[str]) -> None:
+        """Count the shape of a distinct structured value, and its personal ``entities``."""
+        if shape not in self.shapes and len(self.shapes) >= MAX_SHAPES:
+            shape = OTHER_SHAPE
+        self.shapes[shape] += 1
+        for entity in entities:
+            self.shape_matched[entity + _SHAPE_SEP + shape] += 1
 
     def add_counts(self, other: FieldCounts) -> None:
         """Add ``other``'s counters to these."""
@@ -292,6 +345,8 @@ class FieldAccumulator(FieldCounts):
             low, high = wilson_interval(self.matched[entity], n)
             if low < threshold <= high:
                 return False
+            if _minority_pending(self, entity):
+                return False
         if not self.matched:
             return wilson_interval(0, n)[1] < thresholds[0]
         return True
@@ -322,12 +377,15 @@ class FieldAccumulator(FieldCounts):
             for old in list(itertools.islice(self._cache, max(1, self.max_cached // 10))):
                 del self._cache[old]
         entities = self._cache[cache_key(value)] = self._shared(entities)
+        personal = [e for e in entities if self.policy.is_personal(e)]
         if free:
             self.free_text_values += 1
             self.prose_values += looks_like_prose(value)
             self._record_findings(value, spans, row)
-        self.matched_distinct.update(e for e in entities if self.policy.is_personal(e))
-        self._count(value, entities)
+        else:
+            self.add_shape(value_shape(value), personal)
+        self.matched_distinct.update(personal)
+        self._count(value, entities, spans)
         return entities
 
     def _shared(self, entities: dict[str, float]) -> dict[str, float]:
@@ -368,8 +426,13 @@ class FieldAccumulator(FieldCounts):
         self._count(value, entities)
         return True
 
-    def _count(self, value: str, entities: dict[str, float]) -> None:
+    def _count(
+        self, value: str, entities: dict[str, float], spans: Sequence[Span] | None = None
+    ) -> None:
+        """Count one value; with its ``spans`` (its first occurrence), keep evidence: the
+        detected span of each type, masked (never the rest of the cell)."""
         self.examined += 1
+        real = [s for s in spans if not s.reserved] if spans is not None else None
         for entity, score in entities.items():
             if entity.startswith(RESERVED_KEY):
                 self.reserved[entity[len(RESERVED_KEY) :]] += 1
@@ -379,8 +442,8 @@ class FieldAccumulator(FieldCounts):
             self.matched[entity] += 1
             self.score_units[entity] += score_units(score)
             bucket = self.evidence.setdefault(entity, [])
-            if len(bucket) < self.examples:
-                masked = self.encoder.encode(value, entity)
+            if real is not None and len(bucket) < self.examples:
+                masked = self.encoder.encode_detected(value, real, entity)
                 if masked and masked not in bucket:
                     bucket.append(masked)
 
@@ -427,6 +490,40 @@ def _enough(acc: FieldAccumulator, entity: str, share: float, threshold: float) 
     return share >= threshold / 4 and distinct >= threshold
 
 
+def _minority_eligible(acc: FieldAccumulator, entity: str) -> bool:
+    return (
+        not acc.mostly_free_text
+        and entity not in MINORITY_EXCLUDED
+        and entity not in acc.countered
+        and acc.policy.is_personal(entity)
+    )
+
+
+def _minority_pending(acc: FieldAccumulator, entity: str) -> bool:
+    """Sampling reads on while an eligible type has matched, but too few values to say."""
+    return (
+        _minority_eligible(acc, entity)
+        and 0 < acc.matched_distinct[entity] < MINORITY_MIN_MATCHES
+        and not _enough(acc, entity, acc.matched[entity] / max(acc.examined, 1),
+                        _share_threshold(acc, entity))
+    )  # fmt: skip
+
+
+def _minority(acc: FieldAccumulator, entity: str) -> bool:
+    """Whether a type below its share threshold is a minority of real values: enough
+    distinct matches, a mean score of ``min_score``, and matches that stand apart from
+    the other values by shape (see :data:`MINORITY_SHAPE_SHARE`)."""
+    k = acc.matched[entity]
+    if not _minority_eligible(acc, entity) or acc.matched_distinct[entity] < MINORITY_MIN_MATCHES:
+        return False
+    if acc.score_units[entity] / SCORE_UNITS / k < acc.min_score:
+        return False
+    prefix = entity + _SHAPE_SEP
+    hits = {key[len(prefix) :]: n for key, n in acc.shape_matched.items() if key.startswith(prefix)}
+    mates = sum(acc.shapes[shape] for shape in hits)
+    return bool(mates) and sum(hits.values()) >= MINORITY_SHAPE_SHARE * mates
+
+
 def score_units(score: float) -> int:
     """``score`` in integer :data:`SCORE_UNITS` (what score sums add)."""
     return round(score * SCORE_UNITS)
@@ -442,8 +539,11 @@ def judge_field(acc: FieldAccumulator) -> FieldResult:
             continue
         share = k / n
         threshold = _share_threshold(acc, entity)
+        minority = False
         if (k < 2 and n >= MIN_VALUES) or not _enough(acc, entity, share, threshold):
-            continue
+            if not _minority(acc, entity):
+                continue
+            minority = True
         low, high = wilson_interval(k, n)
         mean_score = acc.score_units[entity] / SCORE_UNITS / k
         value_part = min(1.0, share / VALUE_SHARE) * mean_score
@@ -462,6 +562,7 @@ def judge_field(acc: FieldAccumulator) -> FieldResult:
                 share_high=high,
                 name_signal=entity in hint_score,
                 evidence=tuple(acc.evidence.get(entity, ())),
+                minority=minority,
             )
         )
     verdicts = _drop_dominated(verdicts, acc)
@@ -476,7 +577,8 @@ def _drop_dominated(verdicts: list[EntityVerdict], acc: FieldAccumulator) -> lis
     overlap of patterns (a card number also read as a bank number), not a second kind
     of data; nor is one that explains no more values than the type the name points to,
     nor an NER type confusable with the one a strong name hint points to (first names
-    read as places in a ``vorname`` column).
+    read as places in a ``vorname`` column). A minority type (:func:`_minority`) stays:
+    its values have shapes of their own.
     """
     if not verdicts or acc.mostly_free_text:
         return verdicts
@@ -487,7 +589,9 @@ def _drop_dominated(verdicts: list[EntityVerdict], acc: FieldAccumulator) -> lis
     return [
         v
         for v in verdicts
-        if v.name_signal or (v.share >= best / 2 and v.share > named and v.type not in confusable)
+        if v.name_signal
+        or v.minority  # values of their own shape, not another reading of the leader's
+        or (v.share >= best / 2 and v.share > named and v.type not in confusable)
     ]
 
 
@@ -551,6 +655,33 @@ def reserved_in_text(
             counts[s.entity_type] += 1
 
 
+def finding_verdicts(
+    findings: Sequence[TextFinding], examined: int, unit: Callable[[TextFinding], object]
+) -> list[EntityVerdict]:
+    """One verdict per entity type found: how many of the ``examined`` units (lines of a
+    document, names of an asset) hold it, with the share's 95 % interval."""
+    by_entity: dict[str, list[TextFinding]] = {}
+    for f in findings:
+        by_entity.setdefault(f.entity, []).append(f)
+    verdicts = []
+    for entity, group in sorted(by_entity.items()):
+        hit = len({unit(f) for f in group})
+        low, high = wilson_interval(hit, max(examined, 1))
+        verdicts.append(
+            EntityVerdict(
+                type=entity,
+                confidence=max(f.score for f in group),
+                matched=hit,
+                sampled=examined,
+                share=hit / max(examined, 1),
+                share_low=low,
+                share_high=high,
+                evidence=tuple(dict.fromkeys(f.evidence for f in group))[:2],
+            )
+        )
+    return verdicts
+
+
 def judge_text(
     findings: Sequence[TextFinding],
     lines_examined: int,
@@ -559,25 +690,7 @@ def judge_text(
 ) -> FieldResult:
     """A text document's body as one field: an entity is present when it was found;
     ``reserved`` counts the reserved/test values set aside, per type."""
-    by_entity: dict[str, list[TextFinding]] = {}
-    for f in findings:
-        by_entity.setdefault(f.entity, []).append(f)
-    verdicts = []
-    for entity, group in sorted(by_entity.items()):
-        lines_hit = len({f.line for f in group})
-        low, high = wilson_interval(lines_hit, max(lines_examined, 1))
-        verdicts.append(
-            EntityVerdict(
-                type=entity,
-                confidence=max(f.score for f in group),
-                matched=lines_hit,
-                sampled=lines_examined,
-                share=lines_hit / max(lines_examined, 1),
-                share_low=low,
-                share_high=high,
-                evidence=tuple(dict.fromkeys(f.evidence for f in group))[:2],
-            )
-        )
+    verdicts = finding_verdicts(findings, lines_examined, lambda f: f.line)
     return FieldResult(
         name=TEXT_FIELD,
         data_type="text",
@@ -633,6 +746,13 @@ def judge_asset(
     if kind != "text":
         fields, unlinked = unlink_coarse_location(fields, policy)
         all_notes += unlinked
+    all_notes += [
+        f"field {f.name}: {e.type} in a minority of its values "
+        f"({e.matched} of {e.sampled}, {e.share:.0%})"
+        for f in fields
+        for e in f.entities
+        if e.minority
+    ]
     level = max_level(f.sensitivity for f in fields)
     present = {e.type for f in fields for e in f.entities}
     for qi in policy.quasi_identifier_sets:

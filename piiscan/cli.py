@@ -21,6 +21,7 @@ from piiscan.commands import options as opt
 from piiscan.commands.messages import add_verbosity_options, warn
 from piiscan.errors import PiiscanError
 from piiscan.policy import level_rank
+from piiscan.terminal import printable, printable_lines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -32,7 +33,7 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except PiiscanError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {printable_lines(str(exc))}", err=True)
             ctx.exit(EXIT_USAGE)
 
 
@@ -209,7 +210,8 @@ def fail_on_exit(inventory: Any, level: str | None) -> int:
         return EXIT_OK
     click.echo(f"fail-on {level}: {len(found)} asset(s) at or above {level}:", err=True)
     for asset in found[:FAIL_ON_LISTED]:
-        click.echo(f"  {asset.sensitivity:<9} {asset.asset}  ({asset.source})", err=True)
+        where = printable(f"{asset.asset}  ({asset.source})")
+        click.echo(f"  {asset.sensitivity:<9} {where}", err=True)
     if len(found) > FAIL_ON_LISTED:
         click.echo(f"  … and {len(found) - FAIL_ON_LISTED} more", err=True)
     return EXIT_FINDINGS
@@ -237,7 +239,7 @@ def _progress(show: bool) -> Iterator[Callable[[Any], None]]:
 
     def status(text: str) -> None:
         if show:
-            line = text[:110]
+            line = printable(text)[:110]
             pad = max(0, state["width"] - len(line))
             sys.stderr.write("\r" + line + " " * pad)
             sys.stderr.flush()

@@ -16,6 +16,9 @@ from typing import Any
 from piiscan.errors import ConfigError
 
 DEFAULT_SAMPLE_ROWS = 2000
+#: Seconds one SQL statement may run, and wait for a lock (PostgreSQL; 0: no limit).
+DEFAULT_STATEMENT_TIMEOUT = 600.0
+DEFAULT_LOCK_TIMEOUT = 30.0
 DEFAULT_CONFIG_FILES = ("piiscan.toml", ".piiscan.toml")
 EVIDENCE_MODES = ("masked", "hash", "none")
 
@@ -64,6 +67,10 @@ class Config:
     ignore_reserved: bool = True
     # Worker processes analysing values in --full scans (1: in the scanning process).
     jobs: int = 1
+    # PostgreSQL, per statement, in seconds (0: no limit): a slow view or a table another
+    # session locks becomes an error of that asset and the scan goes on.
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.sample_rows < 1:
@@ -76,6 +83,9 @@ class Config:
             raise ConfigError("jobs must be at least 1")
         if not 0.0 <= self.min_score <= 1.0:
             raise ConfigError("min_score must be between 0 and 1")
+        for name in ("statement_timeout", "lock_timeout"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 (no limit) or a number of seconds")
 
     def with_overrides(self, **overrides: Any) -> Config:
         """Return a copy with the given non-None overrides applied."""
@@ -114,6 +124,8 @@ _ENV = {
     "PIISCAN_STATE": ("state_path", str),
     "PIISCAN_DETECTOR_PACKS": ("detector_packs", _paths),
     "PIISCAN_JOBS": ("jobs", int),
+    "PIISCAN_STATEMENT_TIMEOUT": ("statement_timeout", float),
+    "PIISCAN_LOCK_TIMEOUT": ("lock_timeout", float),
 }
 
 

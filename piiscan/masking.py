@@ -11,13 +11,17 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _SECRET_QUERY_KEYS = re.compile(
     r"(pass(word)?|pwd|secret|token|key|credential|signature|sig|auth)", re.IGNORECASE
 )
 MASK = "***"
-_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: A whole e-mail address: its domain (kept in masks) is dot-separated labels of letters,
+#: digits and hyphens ending in a letters-only TLD, so ``j@corp.com;ssn:219...`` is not one.
+_EMAIL_SHAPE = re.compile(r"[^@\s]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,63}")
 #: ``user:`` at the start of a URL's authority (SQLAlchemy's reading: no ``:`` or ``/``).
 _USER_COLON = re.compile(r"[^:/?#@]*:")
 
@@ -40,6 +44,19 @@ class EvidenceEncoder:
         if self.mode == "hash":
             return self.keyed_hash(value)
         return mask_value(value, entity_type)
+
+    def encode_detected(self, value: str, spans: Iterable[Any], entity_type: str) -> str:
+        """Evidence of ``entity_type`` in ``value``: its best span (highest score, then
+        longest) encoded alone, so nothing of the rest of the cell shows; ``""`` when no
+        span of that type is in ``value``."""
+        best = max(
+            (s for s in spans if s.entity_type == entity_type and 0 <= s.start < s.end),
+            key=lambda s: (s.score, s.end - s.start),
+            default=None,
+        )
+        if best is None:
+            return ""
+        return self.encode(value[best.start : best.end], entity_type)
 
 
 def mask_value(value: str, entity_type: str | None = None) -> str:
@@ -140,3 +157,16 @@ def scrub(text: str, secrets_: list[str]) -> str:
             if variant:
                 text = text.replace(variant, MASK)
     return text
+
+
+def mask_name_part(value: str, entity_type: str, encoder: EvidenceEncoder) -> str:
+    """A detected span of an asset or field name as outputs show it: masked as evidence
+    is (``--evidence masked``), a short keyed hash (``hash``: ``#3fa9c2d1e4b5``), or
+    ``***`` (``none``); never a path separator, so a masked path keeps its folders."""
+    if not entity_type:  # a part that could not be checked: nothing of it is shown
+        return MASK
+    if encoder.mode == "hash":
+        return "#" + encoder.keyed_hash(value).rpartition(":")[2][:12]
+    if encoder.mode == "none":
+        return MASK
+    return mask_value(value, entity_type).replace("/", "_")

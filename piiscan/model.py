@@ -54,6 +54,9 @@ class EntityVerdict:
     share_high: float
     name_signal: bool = False
     evidence: tuple[str, ...] = ()
+    #: Retained below the share threshold: a minority of the values, standing apart by
+    #: shape (see :mod:`piiscan.classification`); such a field is anonymized value by value.
+    minority: bool = False
 
     def __post_init__(self) -> None:
         # Kept as stored (3 decimals), so a report from the scan and one re-rendered from
@@ -62,7 +65,7 @@ class EntityVerdict:
             object.__setattr__(self, name, round(getattr(self, name), DECIMALS))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "type": self.type,
             "confidence": round(self.confidence, 3),
             "counts": {"matched": self.matched, "sampled": self.sampled},
@@ -71,6 +74,9 @@ class EntityVerdict:
             "name_signal": self.name_signal,
             "evidence": list(self.evidence),
         }
+        if self.minority:
+            d["minority"] = True
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EntityVerdict:
@@ -86,6 +92,7 @@ class EntityVerdict:
             share_high=ci[1],
             name_signal=d.get("name_signal", False),
             evidence=tuple(d.get("evidence", ())),
+            minority=d.get("minority", False),
         )
 
 
@@ -242,6 +249,24 @@ class AssetResult:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A file, object or folder a connector left out on purpose, and why: a type no reader
+    handles, version-control internals, a link not followed. Not an error (nothing was
+    expected to be read there), but listed so that a reader knows what was not looked at."""
+
+    source: str
+    asset: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "asset": self.asset, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Skipped:
+        return cls(source=d["source"], asset=d["asset"], reason=d["reason"])
+
+
+@dataclass(frozen=True)
 class ScanError:
     """An asset (or a whole source) that could not be read; the scan went on without it."""
 
@@ -278,6 +303,9 @@ class Inventory:
     #: Run-level warnings a reader must see (patterns that matched nothing, checks run
     #: with less power); one sentence each, never a raw value.
     warnings: tuple[str, ...] = ()
+    #: What connectors left out on purpose (the first ``MAX_SKIPPED_LISTED``; the count
+    #: of all of them is ``summary["skipped"]``).
+    skipped: tuple[Skipped, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -293,6 +321,7 @@ class Inventory:
             "warnings": list(self.warnings),
             "assets": [a.to_dict() for a in self.assets],
             "errors": [e.to_dict() for e in self.errors],
+            "skipped": [s.to_dict() for s in self.skipped],
         }
 
     @classmethod
@@ -310,4 +339,5 @@ class Inventory:
             warnings=tuple(d.get("warnings", [])),
             assets=tuple(AssetResult.from_dict(a) for a in d.get("assets", [])),
             errors=tuple(ScanError.from_dict(e) for e in d.get("errors", [])),
+            skipped=tuple(Skipped.from_dict(s) for s in d.get("skipped", [])),
         )

@@ -12,8 +12,9 @@ import inspect
 import json
 import logging
 import re
+import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,14 +35,26 @@ from piiscan.config import Config
 from piiscan.detection import detection_of, free_text_warning
 from piiscan.errors import AssetError, EmptyAsset, PiiscanError, SourceError, UsageError
 from piiscan.log_scrub import env_secrets
+from piiscan.log_scrub import register as register_secrets
 from piiscan.masking import EvidenceEncoder, mask_url, scrub, url_secrets
-from piiscan.model import AssetResult, FieldResult, Inventory, ScanError, Span, TextFinding
+from piiscan.model import (
+    AssetResult,
+    FieldResult,
+    Hint,
+    Inventory,
+    ScanError,
+    Skipped,
+    Span,
+    TextFinding,
+)
+from piiscan.name_scan import NameScanner, ScannedName
 from piiscan.plugins import Asset, Connector, Detector
 from piiscan.policy import Policy, level_rank, load_policy
 from piiscan.prefix_summary import prefix_summary
 from piiscan.registry import Registry, default_registry
 from piiscan.selection import NothingSelected, Selection, unmatched_warnings
 from piiscan.state import ScanState, settings_digest
+from piiscan.value_scrub import driver_message, scrub_values, sqlstate
 from piiscan.workers import WorkerPool, split
 
 log = logging.getLogger(__name__)
@@ -50,8 +63,14 @@ TEXT_CHUNK_LINES = 256
 ANALYZE_CHUNK = 50  # distinct values analysed between two checks of a column's verdict
 FULL_CHUNK = 20_000  # distinct values per detector call when every value is analysed (--full)
 FULL_BATCH_ROWS = 20_000  # rows per batch in --full (small reader batches are joined)
+FULL_BATCH_BYTES = 64 << 20  # ... and at most about this many bytes of Arrow data
 TEXT_WINDOW_CHARS = 5_000
 MAX_FINDINGS_PER_ASSET = 1_000
+#: Skipped files listed in the inventory (all of them are counted in its summary).
+MAX_SKIPPED_LISTED = 1_000
+#: Fields examined per asset (a JSON object of 400,000 keys is 400,000 fields): the rest
+#: are counted in a note and the asset is marked incomplete.
+MAX_FIELDS_PER_ASSET = 2_000
 
 
 @dataclass(frozen=True)
@@ -132,22 +151,25 @@ def regroup(
 ) -> Iterator[pa.RecordBatch]:
     """Batches joined up to about ``rows`` rows (``FULL_BATCH_ROWS``): the per-call costs
     of the vectorised prefilter and of a detector call are paid once per large batch.
-    Memory stays bounded by ``rows``; a change of schema starts a new batch. ``on_read``
-    gets each reader batch's row count as it is read (progress)."""
+    Memory stays bounded by ``rows`` and :data:`FULL_BATCH_BYTES` (batches of long cells
+    are not joined past it); a change of schema starts a new batch. ``on_read`` gets each
+    reader batch's row count as it is read (progress)."""
     limit = rows or FULL_BATCH_ROWS
     buffer: list[pa.RecordBatch] = []
-    held = 0
+    held = held_bytes = 0
     for batch in batches:
         if on_read is not None:
             on_read(batch.num_rows)
-        if buffer and batch.schema != buffer[0].schema:
+        size = batch.nbytes
+        if buffer and (batch.schema != buffer[0].schema or held_bytes + size > FULL_BATCH_BYTES):
             yield pa.concat_batches(buffer)
-            buffer, held = [], 0
+            buffer, held, held_bytes = [], 0, 0
         buffer.append(batch)
         held += batch.num_rows
+        held_bytes += size
         if held >= limit:
             yield pa.concat_batches(buffer)
-            buffer, held = [], 0
+            buffer, held, held_bytes = [], 0, 0
     if buffer:
         yield pa.concat_batches(buffer)
 
@@ -243,7 +265,13 @@ class Scanner:
         )
         self._own_detectors = detectors is None and self.registry is default_registry
         self._pool: WorkerPool | None = None
+        #: Notes the workers' detectors returned for the asset being read.
+        self._worker_notes: list[str] = []
         self.encoder = EvidenceEncoder(self.config.evidence, self.config.hash_key)
+        #: Personal data in asset and field names: found, masked, reported (name_scan.py).
+        self.names = NameScanner(
+            self.analyze, self.policy, self.encoder, self.config.min_score, self._hints
+        )
         #: Secrets no recorded reason may hold: the environment's keys and tokens, the hash key.
         self.secrets = env_secrets() + (
             [self.config.hash_key.decode("utf-8", "replace")] if self.config.hash_key else []
@@ -289,16 +317,19 @@ class Scanner:
             self.state.begin_run(sources)
         assets: list[AssetResult] = []
         errors: list[ScanError] = []
+        #: What connectors left out on purpose: the first ones listed, all of them counted.
+        skipped: list[Skipped] = []
+        skipped_reasons: Counter[str] = Counter()
         #: Each opened source's include/exclude bookkeeping (None: its connector keeps none).
         selections: list[Selection | None] = []
         for source, cls in zip(sources, classes, strict=True):
-            display = mask_url(source)
+            display = self.display_source(source)
             secrets_ = url_secrets(source) + self.secrets
             self.on_event(Event("source", display))
             try:
                 connector = cls(source, self.config)
             except SourceError as exc:
-                self._error(errors, display, None, scrub(str(exc), secrets_))
+                self._error(errors, display, None, scrub_values(scrub(str(exc), secrets_)))
                 continue
             selection = getattr(connector, "selection", None)
             selections.append(selection if isinstance(selection, Selection) else None)
@@ -310,9 +341,13 @@ class Scanner:
                         errors.append(error)
                         self.on_event(Event("error", display, error.asset, message=error.reason))
             finally:
+                for name, reason in getattr(connector, "skipped", None) or ():
+                    skipped_reasons[reason] += 1
+                    if len(skipped) < MAX_SKIPPED_LISTED:
+                        skipped.append(Skipped(display, self.names.path(name).display, reason))
                 connector.close()
         unmatched = unmatched_warnings(self.config.include, self.config.exclude, selections)
-        inventory = self._inventory(sources, assets, errors, unmatched)
+        inventory = self._inventory(sources, assets, errors, unmatched, skipped, skipped_reasons)
         if self.state is not None:
             self.state.finish_run()
         return inventory
@@ -328,17 +363,22 @@ class Scanner:
     ) -> Iterator[tuple[AssetResult | None, ScanError | None]]:
         try:
             for asset in connector.assets():
-                self.on_event(Event("asset", display, asset.name))
-                fingerprint = getattr(asset, "fingerprint", None)  # before reading
-                cached = self._resumed(asset, display, fingerprint)
+                named = self.names.path(asset.name)
+                shown = named.display  # the name as every output shows it
+                register_secrets(*named.secrets)  # third-party debug lines name it too
+                self.on_event(Event("asset", display, shown))
+                fingerprint = self._fingerprint(asset, named)  # before reading
+                # a masked name may be another's: without a fingerprint, no resuming by it
+                resumable = fingerprint is not None or not named.personal
+                cached = self._resumed(shown, display, fingerprint) if resumable else None
                 if cached is not None:
                     asset.known_fields(f.name for f in cached.fields)
                     yield cached, None
                     continue
-                cached = self._carried_over(asset, display, fingerprint)
+                cached = self._carried_over(asset, shown, display, fingerprint)
                 if cached is not None:
                     asset.known_fields(f.name for f in cached.fields)
-                    self._record_in_run(display, asset.name, fingerprint, cached)
+                    self._record_in_run(display, shown, fingerprint, cached)
                     yield cached, None
                     continue
                 try:
@@ -350,30 +390,66 @@ class Scanner:
                 except EmptyAsset as exc:  # nothing in it, nothing missed: a note
                     result = self._empty(asset, display, str(exc))
                 except Exception as exc:  # one asset's failure never stops the scan
-                    yield None, ScanError(display, asset.name, _failure(exc, asset.name, secrets_))
+                    hidden = secrets_ + named.secrets
+                    yield None, ScanError(display, shown, _failure(exc, shown, hidden))
                     continue
                 if self.state is not None and fingerprint is not None:
-                    self.state.record(display, asset.name, fingerprint, result)
-                self._record_in_run(display, asset.name, fingerprint, result)
+                    self.state.record(display, shown, fingerprint, result)
+                self._record_in_run(display, shown, fingerprint, result)
                 yield result, None
         except Exception as exc:  # discovery itself failed: the rest of the source is lost
             yield None, ScanError(display, None, _failure(exc, display, secrets_))
 
     def _empty(self, asset: Asset, display: str, reason: str) -> AssetResult:
         """The result of an asset with no content: complete, no fields, a note."""
+        return self._judged(display, asset, 0, [], [], [f"{reason}: nothing to scan"])
+
+    def display_source(self, source: str) -> str:
+        """A source as outputs show it: credentials masked (:func:`mask_url`), and
+        personal data in its path masked like asset names."""
+        return self.names.path(mask_url(source)).display
+
+    def _hints(self, name: str) -> list[Hint]:
+        return [h for d in self.detectors for h in d.field_hints(name)]
+
+    def _fingerprint(self, asset: Asset, named: ScannedName) -> str | None:
+        """The fingerprint the state file keeps for ``asset``. An asset whose name holds
+        personal data is shown masked, and masked names may coincide: its fingerprint is
+        bound to the raw name with the keyed hash, so two such assets never share a
+        record; without a configured hash key (an ephemeral one) it is not kept at all."""
+        fingerprint = getattr(asset, "fingerprint", None)
+        if fingerprint is None or not named.personal:
+            return fingerprint
+        if self.encoder.ephemeral_key:
+            return None
+        return self.encoder.keyed_hash(f"{fingerprint}\0{named.raw}")
+
+    def _judged(
+        self,
+        source: str,
+        asset: Asset,
+        rows: int,
+        fields: list[FieldResult],
+        findings: list[TextFinding],
+        notes: list[str],
+    ) -> AssetResult:
+        """The asset's verdict under its masked name, with its field names masked and what
+        the names hold added (:meth:`NameScanner.apply`); notes never quote a raw name."""
+        named = self.names.path(asset.name)
+        masked = self.names.apply(fields, named)
         return judge_asset(
-            display, asset.name, asset.kind, 0, True, [], [], self.policy,
-            [f"{reason}: nothing to scan"],
+            source, named.display, asset.kind, rows, True, masked.fields, findings,
+            self.policy, [masked.hide(n) for n in notes] + masked.notes,
         )  # fmt: skip
 
-    def _resumed(self, asset: Asset, display: str, fingerprint: str | None) -> AssetResult | None:
+    def _resumed(self, name: str, display: str, fingerprint: str | None) -> AssetResult | None:
         """An asset the interrupted run being resumed already finished (not read again)."""
         if self.state is None:
             return None
-        done = self.state.resumed(display, asset.name, fingerprint)
+        done = self.state.resumed(display, name, fingerprint)
         if done is None:
             return None
-        self.on_event(Event("unchanged", display, asset.name, message="resumed"))
+        self.on_event(Event("unchanged", display, name, message="resumed"))
         return replace(done, source=display)
 
     def _record_in_run(
@@ -383,15 +459,15 @@ class Scanner:
             self.state.record_in_run(display, name, fingerprint, result)
 
     def _carried_over(
-        self, asset: Asset, display: str, fingerprint: str | None
+        self, asset: Asset, name: str, display: str, fingerprint: str | None
     ) -> AssetResult | None:
         """The recorded result of an unchanged asset (not read again), or None."""
         if self.state is None or fingerprint is None:
             return None
-        cached = self.state.lookup(display, asset.name, fingerprint)
+        cached = self.state.lookup(display, name, fingerprint)
         if cached is None:
             return None
-        self.on_event(Event("unchanged", display, asset.name, message="unchanged"))
+        self.on_event(Event("unchanged", display, name, message="unchanged"))
         size = asset.size if asset.size is not None else cached.size_bytes
         return replace(cached, source=display, carried_over=True, size_bytes=size, bytes_read=0)
 
@@ -438,17 +514,21 @@ class Scanner:
 
     def _scan_structured(self, asset: Asset, source: str) -> AssetResult:
         limit = None if self.config.full else self.config.sample_rows
+        shown = self.names.path(asset.name).display
         declared = list(asset.columns())
         # The fields share one cache budget; a column found only in a later batch gets
         # a share as large as the others (the budget is a bound, not an exact figure).
-        cached = cache_per_field(len(declared))
+        cached = cache_per_field(min(len(declared), MAX_FIELDS_PER_ASSET))
         accs: dict[str, FieldAccumulator] = {
-            c.name: self._accumulator(c.name, c.data_type, cached) for c in declared
+            c.name: self._accumulator(c.name, c.data_type, cached)
+            for c in declared[:MAX_FIELDS_PER_ASSET]
         }
+        #: Fields beyond MAX_FIELDS_PER_ASSET: counted, never examined (the asset is incomplete).
+        over = {c.name for c in declared[MAX_FIELDS_PER_ASSET:]}
         rows = 0
 
         def read(n: int) -> None:
-            self.on_event(Event("rows", source, asset.name, rows=n))
+            self.on_event(Event("rows", source, shown, rows=n))
 
         # --full joins the reader's batches (progress is reported as they are read).
         batches = asset.batches() if limit is not None else regroup(asset.batches(), read)
@@ -462,6 +542,9 @@ class Scanner:
             for i, (name, type_) in enumerate(zip(schema.names, schema.types, strict=True)):
                 acc = accs.get(name)
                 if acc is None:
+                    if len(accs) >= MAX_FIELDS_PER_ASSET:
+                        over.add(name)
+                        continue
                     acc = accs[name] = self._accumulator(name, str(type_), cached)
                 columns.append((acc, batch.column(i)))
             if self._pool is not None and limit is None:
@@ -472,7 +555,7 @@ class Scanner:
             rows += batch.num_rows
             if limit is not None:
                 read(batch.num_rows)
-        fields = [acc.result() for acc in accs.values()]
+        fields = cell_fields(list(accs.values()), getattr(asset, "unexamined", None) or {})
         notes = [
             f"field {a.name}: {a.findings_dropped} further findings not listed"
             for a in accs.values()
@@ -480,10 +563,14 @@ class Scanner:
         ]
         if not fields:
             notes.append("no columns")
-        notes += list(getattr(asset, "notes", ()))
-        return judge_asset(
-            source, asset.name, asset.kind, rows, True, fields, [], self.policy, notes
-        )
+        if over:
+            notes.append(
+                f"{len(over)} more fields not examined (an asset's first "
+                f"{MAX_FIELDS_PER_ASSET} fields are; the asset is incomplete)"
+            )
+        notes += list(getattr(asset, "notes", ())) + self._detector_notes()
+        result = self._judged(source, asset, rows, fields, [], notes)
+        return replace(result, complete=False) if over else result
 
     def _distinct(
         self, acc: FieldAccumulator, array: pa.Array, offset: int
@@ -577,7 +664,9 @@ class Scanner:
         for acc, values, first, repeats, tasks in pending:
             spans: list[list[Span]] = [[] for _ in values]
             for piece, future in tasks:
-                for i, value_spans in zip(piece, future.result(), strict=True):
+                found = future.result()
+                self._worker_notes += getattr(found, "notes", [])
+                for i, value_spans in zip(piece, found, strict=True):
                     spans[i] = value_spans
             added = {
                 value: acc.add(value, value_spans, first[value])
@@ -587,6 +676,7 @@ class Scanner:
 
     def _scan_text(self, asset: Asset, source: str) -> AssetResult:
         limit = None if self.config.full else self.config.sample_rows
+        shown = self.names.path(asset.name).display
         findings: list[TextFinding] = []
         reserved: Counter[str] = Counter()
         dropped = 0
@@ -627,16 +717,21 @@ class Scanner:
                     block.append((line_no, offset, piece))
             if len(block) >= TEXT_CHUNK_LINES:
                 flush()
-                self.on_event(Event("rows", source, asset.name, rows=TEXT_CHUNK_LINES))
+                self.on_event(Event("rows", source, shown, rows=TEXT_CHUNK_LINES))
         flush()
         body: FieldResult = judge_text(findings, examined, self.policy, reserved)
         notes = [f"{dropped} further findings not listed"] if dropped else []
         if examined == 0:
             notes.append("empty document")
-        notes += list(getattr(asset, "notes", ()))
-        return judge_asset(
-            source, asset.name, asset.kind, examined, True, [body], findings, self.policy, notes
-        )
+        notes += list(getattr(asset, "notes", ())) + self._detector_notes()
+        return self._judged(source, asset, examined, [body], findings, notes)
+
+    def _detector_notes(self) -> list[str]:
+        """What the detectors (and the workers' detectors) have to say about the asset just
+        read (:meth:`Detector.take_notes`), once each."""
+        notes = [n for d in self.detectors for n in d.take_notes()] + self._worker_notes
+        self._worker_notes = []
+        return list(dict.fromkeys(notes))
 
     # -- the inventory ----------------------------------------------------------------
     def _inventory(
@@ -645,8 +740,11 @@ class Scanner:
         assets: list[AssetResult],
         errors: list[ScanError],
         warnings: Sequence[str] = (),
+        skipped: Sequence[Skipped] = (),
+        skipped_reasons: Mapping[str, int] | None = None,
     ) -> Inventory:
-        """``warnings``: the run's own (include/exclude patterns that matched nothing)."""
+        """``warnings``: the run's own (include/exclude patterns that matched nothing);
+        ``skipped``: what connectors left out (listed), ``skipped_reasons``: all of it counted."""
         assets.sort(key=lambda a: (-level_rank(a.sensitivity), a.source, a.asset))
         detection = detection_of(self.detectors)
         warning = free_text_warning(detection, assets)
@@ -658,55 +756,116 @@ class Scanner:
             },
             policy=self.policy.describe(),
             detectors=tuple(d.describe() for d in self.detectors),
-            sources=tuple(mask_url(s) for s in sources),
+            sources=tuple(self.display_source(s) for s in sources),
             assets=tuple(assets),
             errors=tuple(errors),
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            summary=summarize(assets, errors),
+            summary=summarize(assets, errors, skipped_reasons),
             detection=detection,
             warnings=(*warnings, *((warning,) if warning else ())),
+            skipped=tuple(skipped),
         )
+
+
+def cell_fields(accs: Sequence[FieldAccumulator], unexamined: dict[str, int]) -> list[FieldResult]:
+    """The field results of a structured asset, for cells a connector opened up
+    (:mod:`piiscan.connectors.cells`): a column whose cells were all read as JSON paths
+    (``profile.email``) and that received no value of its own is not listed (its paths
+    are); a column with binary values that could not be examined (``unexamined``: field
+    -> cells) and nothing else examined is ``not_scanned``, those cells not counted as
+    nulls."""
+    names = {a.name for a in accs}
+    out = []
+    for acc in accs:
+        result = acc.result()
+        nested = any(n.startswith((acc.name + ".", acc.name + "[]", acc.name + "{")) for n in names)
+        if nested and result.sampled == 0 and acc.name not in unexamined:
+            continue
+        skipped = unexamined.get(acc.name, 0)
+        if skipped and result.sampled == 0:
+            result = replace(result, status="not_scanned", nulls=max(0, result.nulls - skipped))
+        out.append(result)
+    return out
 
 
 _EXPECTED = (AssetError, SourceError, OSError, ValueError, UnicodeError)
 
 
 def _failure(exc: Exception, where: str, secrets_: list[str]) -> str:
-    """The recorded reason: the message of an expected failure, else an internal error."""
+    """The recorded reason: the message of an expected failure, else an internal error.
+
+    Secrets are scrubbed and quoted values masked (:func:`scrub_values`): a reader's or a
+    library's message may quote the cell it failed on. The debug log gets the traceback's
+    frames (code, not values) and the scrubbed reason, never the raw message.
+    """
     if isinstance(exc, _EXPECTED):
-        return scrub(_reason(exc), secrets_)
-    log.debug("unexpected error on %s", where, exc_info=True)
-    return scrub("internal error: " + _reason(exc), secrets_)
+        return scrub_values(scrub(_reason(exc), secrets_))
+    reason = scrub_values(scrub("internal error: " + _reason(exc), secrets_))
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.debug("unexpected error on %s: %s\nTraceback (most recent call last):\n%s%s",
+              where, reason, frames, reason)  # fmt: skip
+    return reason
 
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, PiiscanError):
         return str(exc)
+    orig = getattr(exc, "orig", None)  # a database error (SQLAlchemy's wraps the driver's)
+    if orig is not None or sqlstate(exc) is not None:
+        return f"{type(exc).__name__}: {driver_message(orig or exc)}"
     return f"{type(exc).__name__}: {exc}"
 
 
-def unfinished(errors: Sequence[ScanError]) -> list[dict[str, str | None]]:
-    """The assets not finished: each failed asset, and ``asset: None`` for a source whose
-    discovery failed (what it would have listed is unknown)."""
+def unfinished(
+    errors: Sequence[ScanError], assets: Sequence[AssetResult] = ()
+) -> list[dict[str, str | None]]:
+    """The assets not finished: each failed asset, ``asset: None`` for a source whose
+    discovery failed (what it would have listed is unknown), and each asset marked
+    incomplete (a limit cut it short: fields not examined)."""
     seen: dict[tuple[str, str | None], None] = {}
     for e in errors:
         seen.setdefault((e.source, e.asset), None)
+    for a in assets:
+        if not a.complete:
+            seen.setdefault((a.source, a.asset), None)
     return [{"source": source, "asset": asset} for source, asset in seen]
 
 
-def incomplete_line(errors: Sequence[ScanError]) -> str | None:
+def incomplete_line(errors: Sequence[ScanError], assets: Sequence[AssetResult] = ()) -> str | None:
     """The line every human-readable report shows for a partial inventory, else None."""
-    n = len(unfinished(errors))
+    n = len(unfinished(errors, assets))
     if not n:
         return None
     return f"INCOMPLETE: {n} asset{'s' if n != 1 else ''} not finished"
 
 
-def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dict[str, Any]:
+def skipped_line(inventory: Inventory) -> str | None:
+    """``skipped: 3 files or folders not scanned (unsupported file type: .png 2, ...)``
+    for the reports, else None (reasons only: never a name)."""
+    reasons: Mapping[str, int] = inventory.summary.get("skipped_by_reason") or Counter(
+        s.reason for s in inventory.skipped
+    )
+    n = inventory.summary.get("skipped", sum(reasons.values()))
+    if not n:
+        return None
+    ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = "; ".join(f"{reason}: {count}" for reason, count in ranked[:5])
+    more = f"; {len(ranked) - 5} more reasons" if len(ranked) > 5 else ""
+    noun = "file or folder" if n == 1 else "files or folders"
+    return f"skipped: {n} {noun} not scanned ({shown}{more})"
+
+
+def summarize(
+    assets: Sequence[AssetResult],
+    errors: Sequence[ScanError],
+    skipped: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
     """Counts by sensitivity level and category: what a reader looks at first.
 
     ``complete`` is False, and ``unfinished`` lists the assets, when any asset or source
-    could not be read to the end: such an inventory is never presented as complete.
+    could not be read to the end (an error, or an asset marked incomplete because a limit
+    cut it short): such an inventory is never presented as complete. ``skipped`` counts
+    what connectors left out on purpose (``skipped_by_reason`` per reason).
 
     ``by_prefix`` (per bucket / folder of file and object sources, see
     :mod:`piiscan.prefix_summary`) is present only when there are such assets.
@@ -727,9 +886,12 @@ def summarize(assets: Sequence[AssetResult], errors: Sequence[ScanError]) -> dic
         "personal_fields": sum(1 for f in fields if f.status == "personal"),
         "text_findings": sum(len(a.findings) for a in assets),
         "errors": len(errors),
-        "complete": not errors,
-        "unfinished": unfinished(errors),
+        "complete": not errors and all(a.complete for a in assets),
+        "unfinished": unfinished(errors, assets),
+        "skipped": sum((skipped or {}).values()),
     }
+    if skipped:
+        summary["skipped_by_reason"] = dict(sorted(skipped.items()))
     by_prefix = prefix_summary(assets)
     if by_prefix:
         summary["by_prefix"] = by_prefix

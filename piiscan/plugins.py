@@ -151,6 +151,12 @@ class Detector(ABC):
         """
         return None
 
+    def take_notes(self) -> list[str]:
+        """What the asset being scanned must say about this detector's work since the
+        last call (a pattern skipped after hitting its time limit), then forget it. The
+        scanner adds these notes to the asset it has just read (default: none)."""
+        return []
+
 
 class Reporter(ABC):
     """Renders an inventory. ``name`` is the ``--format`` value users type."""

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from piiscan.errors import ConfigError
+from piiscan.safe_yaml import load_yaml
 
 LEVELS: tuple[str, ...] = ("low", "medium", "high", "very_high")
 GDPR_ORDER: tuple[str, ...] = ("none", "personal", "criminal", "special_category")
@@ -146,6 +147,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
                 else v
                 for k, v in {**merged[key], **value}.items()
             }
+        elif key in ("entities", "categories") and isinstance(value, dict):
+            merged[key] = _merge_specs(merged.get(key) or {}, value)
         elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:
@@ -153,9 +156,20 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _merge_specs(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Entity (or category) specs merged key by key: ``EMAIL_ADDRESS: {level: very_high}``
+    changes the level and keeps the default categories and GDPR class (replacing the
+    whole spec dropped the categories, and a type without categories is never reported)."""
+    out = dict(base)
+    for name, spec in override.items():
+        old = out.get(name)
+        out[name] = {**old, **spec} if isinstance(old, dict) and isinstance(spec, dict) else spec
+    return out
+
+
 def _read_yaml(text: str, origin: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, f"policy {origin}")
     except yaml.YAMLError as exc:
         raise ConfigError(f"policy {origin} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -32,6 +32,8 @@ import pyarrow.compute as pc
 import re2
 import regex
 
+from piiscan.detectors import slow_patterns
+
 log = logging.getLogger(__name__)
 
 NER_RECOGNIZER = "SpacyRecognizer"
@@ -233,10 +235,13 @@ class Gate:
         if self.min_digits:
             return len(_PY_DIGIT.findall(text)) >= self.min_digits
         for pattern in self.python:
+            if slow_patterns.disabled(pattern.pattern):
+                return True  # ran out of time before: may match, not run again
             try:
                 if pattern.search(text, timeout=PY_TIMEOUT_S):
                     return True
             except TimeoutError:
+                slow_patterns.timed_out(pattern.pattern)
                 return True
         return False
 
@@ -247,11 +252,12 @@ def pattern_based(recognizer: object) -> bool:
     from presidio_analyzer.predefined_recognizers import IbanRecognizer
 
     from piiscan.detectors.recognizers.base import RuleRecognizer
+    from piiscan.detectors.slow_patterns import GuardedPatternRecognizer
 
     if not isinstance(recognizer, PatternRecognizer):
         return False
     owner = next(k for k in type(recognizer).__mro__ if "analyze" in vars(k))
-    return owner in (PatternRecognizer, RuleRecognizer, IbanRecognizer)
+    return owner in (PatternRecognizer, RuleRecognizer, IbanRecognizer, GuardedPatternRecognizer)
 
 
 def gate_for(recognizer: object) -> Gate:

@@ -37,12 +37,21 @@ def _init(config: Config) -> None:
     _detectors = build_detectors(config, default_registry)
 
 
+class Spans(list):  # type: ignore[type-arg]
+    """A worker's spans per text, with the detectors' notes of that call (``notes``: a
+    pattern skipped after its time limit) for the scanning process to attach."""
+
+    notes: list[str]
+
+
 def _analyze(
     texts: list[str], field: str | None, entities: frozenset[str] | None
 ) -> list[list[Span]]:
     from piiscan.pipeline import analyze_with
 
-    return analyze_with(_detectors, texts, field, entities)
+    out = Spans(analyze_with(_detectors, texts, field, entities))
+    out.notes = [n for d in _detectors for n in d.take_notes()]
+    return out
 
 
 def split(values: Sequence[int], jobs: int) -> list[list[int]]:

@@ -6,6 +6,7 @@ import csv
 from typing import IO, TYPE_CHECKING
 
 from piiscan.plugins import Reporter
+from piiscan.reports.cells import spreadsheet_safe
 from piiscan.reports.rows import NAMES, field_rows
 
 if TYPE_CHECKING:
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
 
 
 class CsvReporter(Reporter):
-    """A header row, then one row per field; empty cells for missing values; ``\\n`` endings."""
+    """A header row, then one row per field; empty cells for missing values; ``\\n`` endings.
+    Text that a spreadsheet would run as a formula (a name from the data starting with
+    ``=``) is prefixed with ``'`` (:func:`~piiscan.reports.cells.spreadsheet_safe`)."""
 
     name = "csv"
     description = "one row per field (CSV), for spreadsheets and warehouses"
@@ -21,6 +24,17 @@ class CsvReporter(Reporter):
 
     def write(self, inventory: Inventory, out: IO[str]) -> None:
         writer = csv.DictWriter(out, fieldnames=NAMES, lineterminator="\n")
+        # csv quotes a cell holding "\n" but not one holding a bare "\r" (not in the line
+        # terminator), which a reader takes for the end of the row: such rows are quoted
+        quoted = csv.DictWriter(out, fieldnames=NAMES, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writeheader()
         for row in field_rows(inventory):
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            cells = {k: _cell(v) for k, v in row.items()}
+            cr = any(isinstance(v, str) and "\r" in v for v in cells.values())
+            (quoted if cr else writer).writerow(cells)
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    return spreadsheet_safe(value) if isinstance(value, str) else value

@@ -32,6 +32,7 @@ from piiscan.masking import mask_url
 from piiscan.model import Inventory
 from piiscan.policy import Policy, load_policy
 from piiscan.reports.userfiles import read_yaml
+from piiscan.safe_yaml import load_yaml
 
 MAX_SENTENCES = 3
 MAX_CHARS = 300
@@ -159,7 +160,7 @@ def load_terms(path: str | Path | None = None, policy: Policy | None = None) -> 
     else:
         text, origin = Path(path).read_text(encoding="utf-8"), str(path)
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text, origin) or {}
     except yaml.YAMLError:
         raise ConfigError(f"{origin} is not valid YAML") from None
     if not isinstance(data, dict):

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 from piiscan.detection import header_line, headline, is_rule_only
 from piiscan.masking import mask_url
-from piiscan.pipeline import incomplete_line, summarize
+from piiscan.pipeline import incomplete_line, skipped_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.reports import presentation as p
 from piiscan.reports.html_style import CSS, HEAT_RGB, LEVEL_COLOURS
@@ -86,12 +86,16 @@ def _banners(inv: Inventory) -> list[str]:
     out += [f'<p class="banner warn">Warning: {h(w)}</p>' for w in inv.warnings]
     if not p.found_anything(inv):
         out.append(f'<p class="banner clear">{h(p.nothing_found_text(inv))}</p>')
-    incomplete = incomplete_line(inv.errors)
+    incomplete = incomplete_line(inv.errors, inv.assets)
     if incomplete:
+        see = '<a href="#errors">Errors</a>' if inv.errors else "the assets marked incomplete"
         out.append(
             f'<p class="banner warn"><strong>{h(incomplete)}</strong>: they could not be '
-            'read to the end, so this report is partial (see <a href="#errors">Errors</a>).</p>'
+            f"read to the end, so this report is partial (see {see}).</p>"
         )
+    skipped = skipped_line(inv)
+    if skipped:
+        out.append(f'<p class="banner warn">{h(skipped)}</p>')
     return out
 
 

@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 from piiscan.detection import header_line, is_rule_only
 from piiscan.masking import mask_url
-from piiscan.pipeline import incomplete_line, summarize
+from piiscan.pipeline import incomplete_line, skipped_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.reports import presentation as p
 from piiscan.reports.rows import most_sensitive_first
@@ -146,9 +146,13 @@ def render(inv: Inventory) -> list[str]:
     lines += ["", _detection(inv)]
     for warning in inv.warnings:
         lines += ["", f"**Warning:** {md(warning)}"]
-    incomplete = incomplete_line(inv.errors)
+    incomplete = incomplete_line(inv.errors, inv.assets)
     if incomplete:
-        lines += ["", f"**{incomplete}** (see Errors below)"]
+        see = "Errors below" if inv.errors else "the assets marked incomplete below"
+        lines += ["", f"**{incomplete}** (see {see})"]
+    skipped = skipped_line(inv)
+    if skipped:
+        lines += ["", f"**{md(skipped)}**"]
     lines += ["", *_summary(inv), "", "## Assets, most sensitive first"]
     for a in most_sensitive_first(inv.assets):
         lines += ["", *_asset(a)]

@@ -27,6 +27,7 @@ from piiscan.detection import header_line
 from piiscan.errors import ConfigError
 from piiscan.model import FieldResult, Inventory
 from piiscan.policy import Policy, level_rank, max_gdpr, max_level
+from piiscan.safe_yaml import load_yaml
 
 TEXT_FIELD = "(text)"
 MAX_EXAMPLES = 3
@@ -66,7 +67,7 @@ class _Hit:
 
 def _read_defaults(text: str, origin: str) -> Defaults:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, f"matrix defaults {origin}")
     except yaml.YAMLError as exc:
         raise ConfigError(f"matrix defaults {origin} is not valid YAML: {exc}") from None
     if data is None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from piiscan.detection import header_line
+from piiscan.reports.cells import spreadsheet_safe
 from piiscan.reports.matrix import MatrixRow
 
 FORMATS = ("markdown", "html", "csv")
@@ -48,12 +49,6 @@ _LEVEL_COLOURS = {
     "medium": "#f9a825",
     "low": "#2e7d32",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Quote a cell a spreadsheet would run as a formula (asset names come from the data)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def entity_list(row: MatrixRow) -> str:

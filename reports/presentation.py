@@ -74,6 +74,7 @@ def level_label(level: str | None) -> str:
 def entity_text(e: EntityVerdict) -> str:
     """``EMAIL_ADDRESS (0.97, 198/198)``; ``+name`` when the field name agrees."""
     name = ", +name" if e.name_signal else ""
+    name += ", minority" if e.minority else ""
     return f"{e.type} ({e.confidence:.2f}, {e.matched}/{e.sampled}{name})"
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from piiscan.detection import header_line
 from piiscan.errors import UsageError
-from piiscan.reports.matrix_render import spreadsheet_safe
+from piiscan.reports.cells import is_formula, spreadsheet_safe
 from piiscan.reports.ropa import Record, RecordEntry, Transfer
 
 FORMATS = ("markdown", "csv", "xlsx")
@@ -120,7 +120,7 @@ def _sheet(ws: Any, header: Sequence[str], rows: list[list[str]], widest: int = 
         ws.append(row)
     for line in ws.iter_rows(min_row=2):
         for cell in line:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
+            if isinstance(cell.value, str) and is_formula(cell.value):
                 cell.data_type = "s"  # text, never a formula
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"

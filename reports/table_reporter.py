@@ -16,10 +16,11 @@ from typing import IO, TYPE_CHECKING
 
 from piiscan.detection import header_line
 from piiscan.masking import mask_url
-from piiscan.pipeline import incomplete_line, summarize
+from piiscan.pipeline import incomplete_line, skipped_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.policy import LEVELS
 from piiscan.reports.presentation import LEGEND, reserved_texts
+from piiscan.terminal import printable_inventory
 
 if TYPE_CHECKING:
     from piiscan.model import AssetResult, EntityVerdict, FieldResult, Inventory, TextFinding
@@ -62,6 +63,7 @@ def _by_rank(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 def _entity(e: EntityVerdict) -> str:
     name = " +name" if e.name_signal else ""
+    name += " minority" if e.minority else ""
     return f"{e.type} {e.confidence:.2f} {e.matched}/{e.sampled} {e.share:.0%}{name}"
 
 
@@ -184,7 +186,9 @@ def _asset(a: AssetResult, paint: _Painter, width: int = WIDTH) -> list[str]:
 
 def render(inventory: Inventory, colour: bool = False, width: int = WIDTH) -> list[str]:
     """The report as lines (no trailing newlines), at most ``width`` characters each;
-    category lists wrap rather than being cut."""
+    category lists wrap rather than being cut. Control characters in names, notes and
+    reasons are shown as escapes (:func:`~piiscan.terminal.printable`), never obeyed."""
+    inventory = printable_inventory(inventory)
     paint = _Painter(colour)
     tool = inventory.tool
     policy = inventory.policy
@@ -198,9 +202,14 @@ def render(inventory: Inventory, colour: bool = False, width: int = WIDTH) -> li
     for w in inventory.warnings:  # a warning is never cut
         first, *more = _wrap(w, width - len("warning: "), len("warning: "))
         lines += [f"warning: {first}", *more]
-    incomplete = incomplete_line(inventory.errors)
+    incomplete = incomplete_line(inventory.errors, inventory.assets)
     if incomplete:
-        lines += ["", f"{incomplete} (see Errors below)"]
+        see = "Errors below" if inventory.errors else "the assets marked incomplete below"
+        lines += ["", f"{incomplete} (see {see})"]
+    skipped = skipped_line(inventory)
+    if skipped:
+        first, *more = _wrap(skipped, width, 2)
+        lines += ["", first, *more]
     lines += ["", "Summary"]
 
     s = summarize(inventory.assets, inventory.errors)

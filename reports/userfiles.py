@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from piiscan.errors import UsageError
+from piiscan.safe_yaml import load_yaml
 
 
 def read_text(path: str | Path, what: str) -> str:
@@ -27,7 +28,7 @@ def read_yaml(path: str | Path, what: str) -> Any:
     """The parsed YAML of ``path``; a syntax error names the line and column, not the text."""
     text = read_text(path, what)
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text, str(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -126,3 +126,16 @@ def build_files(root: Path, n: int = 80, seed: int = 5) -> Path:
              for i, c in enumerate(cust[:30])]
     (root / "app.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
+
+
+class Same:
+    """A transformer that copies every value as it is (for tests of the copiers alone)."""
+
+    def batch(self, asset, batch):
+        return batch
+
+    def value(self, asset, field, value):
+        return value
+
+    def text(self, asset, text):
+        return text

@@ -156,6 +156,44 @@ def _zip_bomb(uncompressed: int) -> bytes:
     return sink.getvalue()
 
 
+def write_dictionary_bomb(path: Path, rows: int = 5_000, value_bytes: int = MB) -> None:
+    """A Parquet file of a few KB whose string column decodes to ``rows * value_bytes``
+    bytes: one long dictionary value referred to by every row (zstd shrinks the rest)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    column = pa.DictionaryArray.from_arrays(pa.array([0] * rows, pa.int32()),
+                                            pa.array(["x" * value_bytes]))
+    emails = pa.array([EMAILS[i % len(EMAILS)] for i in range(rows)])
+    pq.write_table(pa.table({"blob": column, "email": emails}), path, compression="zstd",
+                   use_dictionary=True, row_group_size=rows)
+
+
+def _field_name(i: int) -> str:
+    """``field_aaaa``, ``field_aaab`` ...: names that read as field names, not values."""
+    letters = ""
+    for _ in range(5):
+        i, r = divmod(i, 26)
+        letters = chr(ord("a") + r) + letters
+    return f"field_{letters}"
+
+
+def write_wide_json(path: Path, keys: int) -> None:
+    """One JSON object with ``keys`` keys: that many fields, written in chunks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("{")
+        for start in range(0, keys, 10_000):
+            stop = min(keys, start + 10_000)
+            fh.write(",".join(f'"{_field_name(i)}": "v{i}"' for i in range(start, stop)))
+            if stop < keys:
+                fh.write(",")
+        fh.write("}")
+
+
+def write_wide_parquet(path: Path, columns: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({f"c{i:05d}": [f"v{i}", None] for i in range(columns)}), path)
+
+
 def _minimal_pdf(encrypted: bool) -> bytes:
     from pypdf import PdfWriter
 
@@ -297,6 +335,17 @@ def build_hostile_corpus(root: Path) -> list[HostileCase]:
     _write(root, "deep/900.json", b'[{"a":' * 450 + b'"x"' + b"}]" * 450)
     case("deep/900.json", "JSON nested 900 deep (parses, flattened to a cap)", "bounded")
 
+    # Decoded size and field counts (issue 19, item 12)
+    write_dictionary_bomb(root / "memory/dictionary_bomb.parquet")
+    case("memory/dictionary_bomb.parquet", "12 KB of Parquet decoding to 5 GB", "bounded",
+         note="cut at")
+    write_wide_json(root / "memory/wide_object.json", 100_000)
+    case("memory/wide_object.json", "one JSON object of 100,000 keys", "bounded",
+         note="more fields not examined")
+    write_wide_parquet(root / "memory/wide.parquet", 3_000)
+    case("memory/wide.parquet", "Parquet with 3,000 columns", "bounded",
+         note="more fields not examined")
+
     # Archive bombs and limits
     _write(root, "bomb/zeros.zip", _zip_bomb(200 * MB))
     case("bomb/zeros.zip", "zip bomb: 200 MB of zeros in one member", "error",
@@ -323,7 +372,8 @@ def build_hostile_corpus(root: Path) -> list[HostileCase]:
     _write(root, "slip/zipslip.zip", _zip({
         "../x.csv": _csv(), "/abs.csv": _csv(), "C:\\x.csv": _csv(), "ok/people.csv": _csv()},
         links={"link.csv": "/etc/passwd"}))
-    case("slip/zipslip.zip/../x.csv", "zip member ../x.csv", "error", "'..' in path")
+    case("slip/zipslip.zip/../x.csv", "zip member ../x.csv", "error",
+         "a .. component in its path")
     case("slip/zipslip.zip//abs.csv", "zip member /abs.csv", "error", "absolute path")
     case("slip/zipslip.zip/C:\\x.csv", "zip member C:\\x.csv", "error", "drive letter")
     case("slip/zipslip.zip/link.csv", "zip symlink member", "error", "symbolic link")
@@ -338,7 +388,8 @@ def build_hostile_corpus(root: Path) -> list[HostileCase]:
         _add(tf, "good.csv", _csv())
 
     _write(root, "slip/tarslip.tar.gz", _tar_gz(tar_members))
-    case("slip/tarslip.tar.gz/../up.csv", "tar member ../up.csv", "error", "'..' in path")
+    case("slip/tarslip.tar.gz/../up.csv", "tar member ../up.csv", "error",
+         "a .. component in its path")
     case("slip/tarslip.tar.gz//etc/abs.csv", "tar member /etc/abs.csv", "error",
          "absolute path")
     case("slip/tarslip.tar.gz/sym.csv", "tar symlink member", "error", "link member")

@@ -117,6 +117,8 @@ def source(tmp_path: Path) -> Path:
     (root / "blob.txt").write_bytes(b"\x00\x01binary\x00")
     (root / "notes.xyz").write_text("ann@x.org\n", encoding="utf-8")
     (root / ".env").write_text("SECRET=ann@x.org\n", encoding="utf-8")
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/ann@x.org\n", encoding="utf-8")
     return root
 
 
@@ -142,13 +144,16 @@ def test_mirror_tree_statuses_and_source_untouched(source: Path, tmp_path: Path)
     assert tree_hashes(source) == before
     assets = by_name(report)
     assert seen == [a.asset for a in report.assets]
+    # hidden files and text of no known extension are copied (as text) like the scanner
+    # reads them; version-control internals and binary files are skipped (issue 19, item 6)
     copied = {"people.csv", "data/people.tsv", "data/orders.jsonl", "data/doc.json",
-              "data/table.parquet", "logs/app.log", "README"}
+              "data/table.parquet", "logs/app.log", "README", ".env", "notes.xyz"}
     assert {n for n, a in assets.items() if a.status == "copied"} == copied
     skipped = {n: a.reason for n, a in assets.items() if a.status == "skipped"}
-    assert skipped == {".env": "hidden", "image.bin": "unsupported file type: .bin",
-                       "blob.txt": "binary content",
-                       "notes.xyz": "unsupported file type: .xyz"}
+    assert skipped == {".git": "version-control internals",
+                       "image.bin": "unsupported file type: .bin",
+                       "blob.txt": "binary content"}
+    assert (tmp_path / "out" / ".env").read_text(encoding="utf-8") == "SECRET=ann at x.org\n"
     assert not report.failed
     out_files = {str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*")
                  if p.is_file()}

@@ -292,11 +292,19 @@ def names(root: Path, **settings: Any) -> list[str]:
     return [a.name for a in FileConnector(str(root), Config(**settings)).assets()]
 
 
-def test_directory_walk_is_sorted_relative_and_skips_hidden_and_unsupported(
+def test_directory_walk_is_sorted_relative_scans_hidden_and_lists_what_it_skips(
         tmp_path: Path) -> None:
+    """Hidden files are scanned (``.env`` holds secrets); version-control internals and
+    binary files of no known type are skipped, each with a reason (issue 19, item 6)."""
     make_tree(tmp_path)
-    assert names(tmp_path) == ["a.txt", "b.csv", "sub/a.md", "sub/deeper/y.jsonl",
-                               "sub/z.json"]
+    connector = FileConnector(str(tmp_path), Config())
+    assert [a.name for a in connector.assets()] == [
+        ".hidden.csv", "a.txt", "b.csv", "sub/.secret/s.txt", "sub/a.md", "sub/deeper/y.jsonl",
+        "sub/z.json"]
+    assert connector.skipped == [(".git", "version-control internals"),
+                                 ("data.bin", "unsupported file type: .bin"),
+                                 ("image.png", "unsupported file type: .png"),
+                                 ("program.exe", "unsupported file type: .exe")]
 
 
 def test_symlinks_outside_the_root_are_not_followed(tmp_path: Path) -> None:
@@ -313,18 +321,21 @@ def test_symlinks_outside_the_root_are_not_followed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("include", "exclude", "expected"), [
-    ((), ("sub/*",), ["a.txt", "b.csv"]),
-    ((), ("*.txt", "*.md"), ["b.csv", "sub/deeper/y.jsonl", "sub/z.json"]),
+    ((), ("sub/*",), [".hidden.csv", "a.txt", "b.csv"]),
+    ((), ("*.txt", "*.md"), [".hidden.csv", "b.csv", "sub/deeper/y.jsonl", "sub/z.json"]),
     (("*.json", "*.jsonl"), (), ["sub/deeper/y.jsonl", "sub/z.json"]),
     (("b.csv.a",), (), ["b.csv"]),
-    (("sub/*",), ("*/deeper/*",), ["sub/a.md", "sub/z.json"]),
-    ((), ("sub",), ["a.txt", "b.csv"]),
-    ((), ("deeper",), ["a.txt", "b.csv", "sub/a.md", "sub/z.json"]),
+    (("sub/*",), ("*/deeper/*",), ["sub/.secret/s.txt", "sub/a.md", "sub/z.json"]),
+    ((), ("sub",), [".hidden.csv", "a.txt", "b.csv"]),
+    ((), ("deeper",), [".hidden.csv", "a.txt", "b.csv", "sub/.secret/s.txt", "sub/a.md",
+                       "sub/z.json"]),
+    ((), ("*.secret", ".hidden.csv"), ["a.txt", "b.csv", "sub/a.md", "sub/deeper/y.jsonl",
+                                       "sub/z.json"]),
     (("sub/*.json*",), (), ["sub/z.json"]),  # * stays within a folder
     (("sub/**/*.jsonl",), (), ["sub/deeper/y.jsonl"]),
     (("**.JSONL",), (), ["sub/deeper/y.jsonl"]),
-    (("a",), (), ["b.csv", "sub/deeper/y.jsonl", "sub/z.json"]),  # a field: read to find it
-    (("*.csv.a",), (), ["b.csv"]),
+    (("a",), (), [".hidden.csv", "b.csv", "sub/deeper/y.jsonl", "sub/z.json"]),  # a field
+    (("*.csv.a",), (), [".hidden.csv", "b.csv"]),
 ])
 def test_include_exclude_on_paths(tmp_path: Path, include: tuple[str, ...],
                                   exclude: tuple[str, ...], expected: list[str]) -> None:

@@ -54,6 +54,7 @@ BUCKET_OBJECTS: dict[str, bytes] = {
     "exports/truncated.parquet": PEOPLE[: len(PEOPLE) // 2],
     "exports/photo.png": b"\x89PNG\r\n\x1a\n",
     "exports/.hidden/secret.csv": b"a\n1\n",
+    "exports/.git/config": b"[remote]\n",
     "other/outside.csv": b"a\n1\n",
 }
 
@@ -97,8 +98,13 @@ def test_bucket_scan_inventory_errors_and_read_only(s3_bucket, s3_env: str,
     inventory = scanner.scan([f"s3://{bucket}/exports"])
 
     assert sorted(a.asset for a in inventory.assets) == [
-        "config.json", "empty.csv", "events.jsonl", "notes/readme.txt", "people.csv",
-        "people.parquet", "renamed.csv"]
+        ".hidden/secret.csv", "config.json", "empty.csv", "events.jsonl", "notes/readme.txt",
+        "people.csv", "people.parquet", "renamed.csv"]
+    # hidden keys are scanned; version-control folders and binary objects are listed as
+    # skipped, with a reason and a count (issue 19, item 6)
+    assert [(s.asset, s.reason) for s in inventory.skipped] == [
+        (".git", "version-control internals"), ("photo.png", "unsupported file type: .png")]
+    assert inventory.summary["skipped"] == 2
     reasons = {e.asset: e.reason for e in inventory.errors}
     assert set(reasons) == {"archived.csv", "binary.csv", "truncated.parquet"}
     assert reasons["archived.csv"] == "access denied"
@@ -125,7 +131,8 @@ def test_bucket_scan_inventory_errors_and_read_only(s3_bucket, s3_env: str,
 
 # -- listing, names, fingerprints --------------------------------------------------------
 @pytest.mark.parametrize(("suffix", "names"), [
-    ("", ["exports/binary.csv", "exports/config.json", "exports/empty.csv",
+    ("", ["exports/.hidden/secret.csv", "exports/binary.csv", "exports/config.json",
+          "exports/empty.csv",
           "exports/events.jsonl", "exports/notes/readme.txt", "exports/people.csv",
           "exports/people.parquet", "exports/renamed.csv", "exports/truncated.parquet",
           "other/outside.csv"]),
@@ -156,7 +163,7 @@ def test_include_exclude_apply_to_keys(s3_bucket, s3_env: str) -> None:
     bucket, _ = s3_bucket(BUCKET_OBJECTS)
     config = Config(endpoint_url=s3_env, include=("*.csv",), exclude=("empty.csv",))
     names = [a.name for a in FileConnector(f"s3://{bucket}/exports", config).assets()]
-    assert names == ["binary.csv", "people.csv", "renamed.csv"]
+    assert names == [".hidden/secret.csv", "binary.csv", "people.csv", "renamed.csv"]
 
 
 def test_field_patterns_read_only_what_may_hold_the_field(s3_bucket, s3_env: str) -> None:
@@ -172,8 +179,8 @@ def test_field_patterns_read_only_what_may_hold_the_field(s3_bucket, s3_env: str
                 n for b in asset.batches() for n in b.schema.names))
         except NothingSelected:  # read for an email field, and it has none
             found[asset.name] = None
-    assert found == {"config.json": None, "events.jsonl": ["user.email"],
-                     "people.csv": ["name", "email"]}
+    assert found == {".hidden/secret.csv": None, "config.json": None,
+                     "events.jsonl": ["user.email"], "people.csv": ["name", "email"]}
 
 
 # -- failures ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ CORE = [
     "config",
     "registry",
     "masking",
+    "name_scan",
     "errors",
     "detection",
     "selection",

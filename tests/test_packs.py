@@ -133,12 +133,32 @@ INVALID = [
     (
         "alternation under star",
         RECOGNIZER + "    patterns: [{regex: '(a|aa)+$', score: 0.5}]\n",
-        "pattern too slow on adversarial input",
+        "pattern backtracks exponentially: a repeated group with overlapping branches",
     ),
     (
         "slow behind a literal prefix",
         RECOGNIZER + "    patterns: [{regex: 'EMP-(\\w|\\w)+;', score: 0.5}]\n",
-        "pattern too slow on adversarial input",
+        "pattern backtracks exponentially: a repeated group with overlapping branches",
+    ),
+    (  # issue 19, item 16: accepted before; a 3-row CSV then took minutes
+        "overlapping escaped branches",
+        RECOGNIZER + "    patterns: [{regex: '(?:\\$|\\$\\$)+z', score: 0.5}]\n",
+        "pattern backtracks exponentially: a repeated group with overlapping branches ($ | $$)",
+    ),
+    (
+        "overlapping branches behind a literal",
+        RECOGNIZER + "    patterns: [{regex: 'x(?:\\d|\\d\\d)+y', score: 0.5}]\n",
+        "pattern backtracks exponentially",
+    ),
+    (  # not an alternation (measured): '$' is now among the probe characters
+        "nested quantifier on an escaped character",
+        RECOGNIZER + "    patterns: [{regex: '(?:\\$+)+z', score: 0.5}]\n",
+        "pattern too slow on adversarial input ('$' x 5000)",
+    ),
+    (  # the parser merges the branches into one set; the regex module does not
+        "overlapping classes after one literal",
+        RECOGNIZER + "    patterns: [{regex: '#(?:\\d|[0-9a])+#', score: 0.5}]\n",
+        "pattern too slow on adversarial input ('#' + digits)",
     ),
     (
         "allow entry without entity",

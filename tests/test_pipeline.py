@@ -63,5 +63,5 @@ def test_failures_are_recorded_and_the_scan_goes_on(tmp_path: Path) -> None:
     inventory = scanner.scan(["flaky://x", str(tmp_path)])
     assert sorted(a.asset for a in inventory.assets) == ["good", "people.csv"]
     errors = {(e.asset, e.reason) for e in inventory.errors}
-    assert ("bad", "internal error: KeyError: 'boom'") in errors
+    assert ("bad", "internal error: KeyError: '***'") in errors  # a key may be a value
     assert (None, "OSError: listing interrupted") in errors

@@ -72,6 +72,28 @@ def test_user_policy_overrides_and_extends(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("override", "level", "categories", "gdpr"),
+    [
+        # only the level changes: the default categories and GDPR class stay
+        ("EMAIL_ADDRESS: {level: very_high}", "very_high", ("identifiers",), "personal"),
+        ("UK_NHS: {gdpr: personal}", "very_high", ("identifiers", "sensitive"), "personal"),
+        # what is given replaces what it names
+        ("SALARY: {categories: [professional, sensitive]}", "high",
+         ("professional", "sensitive"), "personal"),
+    ],
+)
+def test_a_partial_entity_override_keeps_the_rest_of_the_spec(
+    tmp_path: Path, override: str, level: str, categories: tuple[str, ...], gdpr: str
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(f"entities:\n  {override}\n")
+    entity = override.split(":")[0]
+    rule = load_policy(path).rule(entity)
+    assert (rule.level, tuple(rule.categories), rule.gdpr) == (level, categories, gdpr)
+    assert load_policy(path).is_personal(entity)  # still reported
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("entities:\n  X: {categories: [nope], level: high}\n", "unknown categories"),

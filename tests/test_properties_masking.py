@@ -22,9 +22,12 @@ from hypothesis import strategies as st
 from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.masking import MASK, EvidenceEncoder, mask_url, mask_value, scrub, url_secrets
+from piiscan.model import Span
 from piiscan.pipeline import Scanner
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: A whole address as mask_value reads one: its domain is labels of letters, digits and
+#: hyphens ending in a letters-only TLD (so "j@corp.com;ssn:219000000" is not an address).
+EMAIL = re.compile(r"[^@\s]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,63}")
 ENTITIES = st.sampled_from([None, "EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER", "US_SSN", "URL"])
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)
 
@@ -32,6 +35,7 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)
 @given(TEXT, ENTITIES)
 @example("Contact jane@example.com, SSN 078-05-1120", "EMAIL_ADDRESS")  # tail of a cell
 @example("secretpassword", "EMAIL_ADDRESS")  # not an address: was "***@secretpassword"
+@example("j@corp.com;ssn:219000000", "EMAIL_ADDRESS")  # issue 19: kept the cell's tail
 @example("a***", None)
 @example("*000", None)  # "****": the mask's own "*" next to a revealed "*"
 @settings(max_examples=300, deadline=None)
@@ -133,3 +137,48 @@ def test_scanned_inventory_never_holds_a_generated_value(
     for secret in secrets_:
         assert secret not in text
         assert not any(secret in s for s in strings)
+
+
+# -- issue 19, item 7: evidence is the detected span, never the rest of the cell -----------
+@given(TEXT, TEXT.filter(lambda t: t.strip() != ""), TEXT, ENTITIES.filter(bool),
+       st.sampled_from(["masked", "hash", "none"]))
+@example("", "jane@corp.com", ";ssn:219000000", "EMAIL_ADDRESS", "masked")
+@example("x ", "219-40-1234", " jane@corp.com", "US_SSN", "masked")
+@settings(max_examples=300, deadline=None)
+def test_detected_evidence_is_its_span_alone(prefix: str, span: str, suffix: str, entity: str,
+                                             mode: str) -> None:
+    cell = prefix + span + suffix
+    other = Span("PERSON" if entity != "PERSON" else "URL", 0, len(cell), 0.99, "t")
+    found = Span(entity, len(prefix), len(prefix) + len(span), 0.8, "t")
+    encoder = EvidenceEncoder(mode, b"k" * 16)
+    assert encoder.encode_detected(cell, [other, found], entity) == encoder.encode(span, entity)
+    assert encoder.encode_detected(cell, [other], entity) == ""  # no span of that type
+
+
+LOCAL = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=8, max_size=12)
+
+
+@given(st.lists(st.tuples(SSN, LOCAL), min_size=5, max_size=8, unique_by=lambda r: r[1]),
+       st.sampled_from([";ssn:", ";", "|ssn="]))
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_an_address_cell_with_a_tail_keeps_nothing_of_the_tail(
+        rows: list[tuple[str, str]], sep: str) -> None:
+    """``j***@corp.com;ssn:219000000`` (issue 19): a cell that starts like an address kept
+    its whole tail as the address's "domain"."""
+    config = Config(spacy_model="none", progress=False, hash_key=b"k" * 16)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "contacts.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "email"])
+            writer.writerows([i, f"{local}@corp-mail.com{sep}{ssn.replace('-', '')}"]
+                             for i, (ssn, local) in enumerate(rows))
+        inventory = Scanner(config, detectors=[DETECTOR]).scan([str(path)])
+    evidence = [x for a in inventory.assets for f in a.fields for e in f.entities
+                for x in e.evidence]
+    assert evidence  # the addresses were found, and shown
+    text = json.dumps(inventory.to_dict(), ensure_ascii=False)
+    for ssn, local in rows:
+        digits = ssn.replace("-", "")
+        assert digits not in text and local[1:] not in text
+        assert not any(digits[i:i + 4] in x for x in evidence for i in range(6))

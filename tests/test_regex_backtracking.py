@@ -17,6 +17,7 @@ import pytest
 import regex
 
 from piiscan.config import Config
+from piiscan.detectors.backtracking import overlapping_alternation
 from piiscan.detectors.presidio_detector import PresidioDetector, build_engines
 
 LENGTH = 20_000
@@ -111,3 +112,28 @@ def test_analyzer_bounded_on_one_text_window(detector: PresidioDetector, name: s
     start = time.perf_counter()
     detector.analyze([text])
     assert time.perf_counter() - start < 5.0
+
+
+# -- issue 19, item 16: the static rule for repeated groups with overlapping branches --------
+@pytest.mark.parametrize("pattern", [
+    r"(?:\$|\$\$)+z", r"(a|aa)+", r"(\d|\d\d)*", r"(?:x|x)+", r"(?:|a)+b", r"(?:ab|a|b)+c",
+    r"x(?:\d|\d{2})+y", r"(?:a|ab|abab)+", r"EMP-(\w|\w)+;", r"(?:-|--)*$",
+])
+def test_overlapping_branches_under_repetition_are_flagged(pattern: str) -> None:
+    assert overlapping_alternation(pattern).startswith("a repeated group with overlapping")
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?:ab|ac)+", r"(a|ab)*c", r"(?:\d{3}(?:-|))+", r"[a-z]+(?:\.[a-z]+)*",
+    r"(?:Mr|Mrs|Ms)\.?", r"\b\d{3}-\d{2}-\d{4}\b", r"(?:\d{1,3}\.){3}\d{1,3}",
+    r"\b(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14})\b", r"(?:a|b)+",
+])
+def test_unambiguous_repetitions_are_not_flagged(pattern: str) -> None:
+    assert overlapping_alternation(pattern) == ""
+
+
+def test_no_builtin_pattern_is_flagged() -> None:
+    """The static rule has no false positive on the ~200 patterns measured above."""
+    flagged = [(name, pattern) for _, name, pattern, _ in PATTERNS
+               if overlapping_alternation(pattern)]
+    assert flagged == []

@@ -317,7 +317,7 @@ def _unsafe(name: str) -> str | None:
     if len(clean) >= 2 and clean[1] == ":" and clean[0].isalpha():
         return "drive letter in path"
     if ".." in clean.split("/"):
-        return "'..' in path"
+        return "a .. component in its path"
     return None
 
 

@@ -1,8 +1,13 @@
-"""CSV/TSV: encoding and dialect sniffing, header normalisation, string batches."""
+"""CSV/TSV: encoding and dialect sniffing, header normalisation, string batches.
+
+A first row that looks like data (see :mod:`.headers`) is read as data: the columns are
+named ``column_1`` … ``column_N`` and a note says so.
+"""
 
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
@@ -10,6 +15,12 @@ import pyarrow as pa
 from piiscan.connectors.readers.arrow import string_batch
 from piiscan.connectors.readers.blob import Blob
 from piiscan.connectors.readers.encoding import CharBudget, Encoding, open_text, sniff_encoding
+from piiscan.connectors.readers.headers import (
+    SAMPLE_ROWS,
+    generic_names,
+    header_is_data,
+    headerless_note,
+)
 from piiscan.errors import AssetError, EmptyAsset
 
 DELIMITERS = ",;\t|"
@@ -37,6 +48,27 @@ def header_names(row: Sequence[str]) -> list[str]:
         seen.add(name)
         names.append(name)
     return names
+
+
+def first_rows(reader: Iterator[list[str]]) -> tuple[list[str] | None, list[list[str]]]:
+    """The first non-empty row and up to :data:`~.headers.SAMPLE_ROWS` non-empty rows
+    after it (what the header decision looks at)."""
+    first = next((row for row in reader if row), None)
+    below: list[list[str]] = []
+    if first is not None:
+        for row in reader:
+            if row:
+                below.append(row)
+                if len(below) >= SAMPLE_ROWS:
+                    break
+    return first, below
+
+
+def table_names(first: Sequence[str], below: Sequence[Sequence[str]]) -> tuple[list[str], bool]:
+    """The column names of a table and whether its first row is data (headerless)."""
+    if header_is_data(first, below):
+        return generic_names(len(first)), True
+    return header_names(first), False
 
 
 def sniff_delimiter(sample: str, default: str) -> str:
@@ -105,10 +137,12 @@ def _stream(
     budget: CharBudget,
     notes: list[str] | None,
 ) -> Iterator[pa.RecordBatch]:
-    header = next((row for row in reader if row), None)
+    header, below = first_rows(reader)
     if header is None:
         raise EmptyAsset("empty file")
-    names = header_names(header)
+    names, headerless = table_names(header, below)
+    if headerless and notes is not None:
+        notes.append(headerless_note(len(names)))
     declared = len(names)
     if declared > MAX_COLUMNS:
         names = names[:MAX_COLUMNS]
@@ -117,7 +151,9 @@ def _stream(
     width = len(names)
     rows: list[list[str | None]] = []
     total = ragged = 0
-    for row in reader:
+    data = itertools.chain([header] if headerless else [], below, reader)
+    buffered = len(below) + headerless
+    for row in data:
         if not row:
             continue
         if len(row) != declared:
@@ -130,10 +166,10 @@ def _stream(
             yield string_batch(names, rows)
             rows = []
         if limit is not None and total >= limit:
-            if notes is not None and any(reader):
+            if notes is not None and any(data):
                 notes.append(f"sampled: first {total} rows (--full reads everything)")
             break
-        if budget.exceeded:
+        if budget.exceeded and total >= buffered:  # the rows read ahead are kept
             if notes is not None:
                 notes.append(budget.note())
             break

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -29,6 +30,12 @@ from piiscan.connectors.readers.arrow import as_text, records_to_batch, string_b
 from piiscan.connectors.readers.blob import Blob
 from piiscan.connectors.readers.csv_reader import header_names
 from piiscan.connectors.readers.flatten import flatten
+from piiscan.connectors.readers.headers import (
+    SAMPLE_ROWS,
+    generic_names,
+    header_is_data,
+    headerless_note,
+)
 from piiscan.errors import AssetError, EmptyAsset
 from piiscan.install import install_command
 
@@ -126,21 +133,31 @@ def xlsx_sheets(
 def _sheet_rows(
     ws: Any, batch_rows: int, limit: int | None, notes: list[str] | None
 ) -> Iterator[pa.RecordBatch]:
-    """First non-empty row is the header; wider rows add ``column_N`` columns; empty rows
-    are skipped. An empty sheet gives one batch with no columns."""
+    """First non-empty row is the header, unless it looks like data (see
+    :mod:`.headers`: the columns are then ``column_1`` … and the row is data); wider rows
+    add ``column_N`` columns; empty rows are skipped. An empty sheet gives one batch with
+    no columns."""
     names: list[str] | None = None
     rows: list[list[str | None]] = []
     total = 0
     try:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # ignore the stored size: a bogus one pads every row
-        for raw in ws.iter_rows(values_only=True):
-            cells = _trim([as_text(v) for v in raw])
-            if not cells:
-                continue
-            if names is None:
-                names = header_names([c or "" for c in cells])
-                continue
+        cells_of = (_trim([as_text(v) for v in raw]) for raw in ws.iter_rows(values_only=True))
+        filled = (cells for cells in cells_of if cells)
+        first = next(filled, None)
+        below = list(itertools.islice(filled, SAMPLE_ROWS))
+        data: Iterator[list[str | None]] = iter(below)
+        if first is not None:
+            if header_is_data(first, below):
+                names = generic_names(len(first))
+                data = itertools.chain([first], below)
+                if notes is not None:
+                    notes.append(headerless_note(len(names)))
+            else:
+                names = header_names([c or "" for c in first])
+        for cells in itertools.chain(data, filled):
+            assert names is not None
             if len(cells) > len(names):
                 if rows:
                     yield _padded(names, rows)

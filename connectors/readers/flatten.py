@@ -4,6 +4,14 @@
 value (a list, stored as JSON text); a list of objects flattens its members under
 ``key[]`` (``items[].sku``) and gathers their values into a list per path. Nesting
 deeper than ``MAX_DEPTH`` is kept as JSON text.
+
+An object whose keys are values, not names (``{"jane@corp.com": {"plan": "pro"}}``,
+``{"2024-01-02": 3}``: e-mails, numbers, dates, identifiers, see
+:func:`~.headers.is_value_key`), or an object of more than ``MAP_KEYS`` objects, is a
+*map*: its keys become one field ``key{key}`` (``accounts{key}``, a list of the keys) and
+its members are flattened under ``key{}`` like the members of a list (``accounts{}.plan``).
+The keys are then scanned as values, and a thousand keys make two fields, not a thousand.
+A map at the top of a record gives ``{key}`` and ``{}``.
 """
 
 from __future__ import annotations
@@ -11,7 +19,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from piiscan.connectors.readers.headers import is_value_key
+
 MAX_DEPTH = 64
+#: An object with more members than this, all of them objects, is a map keyed by values.
+MAP_KEYS = 50
+#: Suffixes of a map's field paths: its keys, and its members.
+MAP_KEYS_SUFFIX = "{key}"
+MAP_MEMBERS_SUFFIX = "{}"
+
+
+def map_keys(value: dict[Any, Any]) -> list[str]:
+    """The keys of ``value`` that are values (gathered as a map), in order."""
+    if len(value) > MAP_KEYS and all(isinstance(v, dict) for v in value.values()):
+        return [str(k) for k in value]
+    return [str(k) for k in value if is_value_key(str(k))]
 
 
 def _json(value: Any) -> str:
@@ -32,15 +54,26 @@ def _walk(value: Any, prefix: str, depth: int, out: dict[str, Any]) -> None:
     elif isinstance(value, dict):
         if not value and prefix:
             out[key] = None
+        keyed = set(map_keys(value))
         for name, child in value.items():
-            _walk(child, f"{prefix}.{name}" if prefix else str(name), depth + 1, out)
+            if str(name) not in keyed:
+                _walk(child, f"{prefix}.{name}" if prefix else str(name), depth + 1, out)
+        if keyed:
+            members = [child for name, child in value.items() if str(name) in keyed]
+            out[prefix + MAP_KEYS_SUFFIX] = [str(k) for k in value if str(k) in keyed]
+            _gather(members, prefix + MAP_MEMBERS_SUFFIX, depth, out)
     elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
-        gathered: dict[str, list[Any]] = {}
-        for item in value:
-            member: dict[str, Any] = {}
-            _walk(item, f"{key}[]", depth + 1, member)
-            for path, leaf in member.items():
-                gathered.setdefault(path, []).append(leaf)
-        out.update(gathered)
+        _gather(value, f"{key}[]", depth, out)
     else:
         out[key] = value
+
+
+def _gather(items: list[Any], path: str, depth: int, out: dict[str, Any]) -> None:
+    """The members of a list (or a map) flattened under ``path``, a list per field."""
+    gathered: dict[str, list[Any]] = {}
+    for item in items:
+        member: dict[str, Any] = {}
+        _walk(item, path, depth + 1, member)
+        for leaf_path, leaf in member.items():
+            gathered.setdefault(leaf_path, []).append(leaf)
+    out.update(gathered)

@@ -3,6 +3,13 @@
 The file is read through :class:`RangeReader`, so only the footer and the column chunks
 actually decoded are fetched: sampling reads a few row groups spread over the file (the
 first, the last and evenly spaced ones) and stops inside each after its share of rows.
+
+Decoded size is bounded, not only the file's: a 50 KB file whose dictionary holds one
+1 MB string referenced by 5,000 rows decodes to 5 GB. String and binary columns are read
+as dictionaries (what the file stores), their values longer than ``cell_chars`` are cut
+(with a note, as a CSV's long cells are), and rows are expanded in slices of at most
+:data:`MAX_BATCH_BYTES`; batches are sized from the row group's uncompressed size, so a
+highly compressed plain column is read in fewer rows at a time.
 """
 
 from __future__ import annotations
@@ -11,7 +18,9 @@ import math
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from piiscan.connectors.readers.blob import Blob, RangeReader
@@ -23,10 +32,16 @@ MAGIC = b"PAR1"
 READ_BUFFER = 1 << 20
 #: Row groups a sample spreads over at most (more only when they are too small).
 SAMPLE_GROUPS = 8
+#: Decoded bytes one batch may hold (dictionary values expanded to every row).
+MAX_BATCH_BYTES = 64 << 20
 
 
-def open_parquet(blob: Blob, metadata: pq.FileMetaData | None = None) -> pq.ParquetFile:
-    """Open after checking the PAR1 magic at both ends of the file (two small reads)."""
+def open_parquet(
+    blob: Blob, metadata: pq.FileMetaData | None = None, *, dictionaries: bool = False
+) -> pq.ParquetFile:
+    """Open after checking the PAR1 magic at both ends of the file (two small reads).
+    ``dictionaries``: string and binary columns (struct members too) are read as
+    dictionary arrays, for :func:`parquet_batches` to expand within bounds."""
     source = RangeReader(blob)
     size = source.size
     if size == 0:
@@ -37,9 +52,32 @@ def open_parquet(blob: Blob, metadata: pq.FileMetaData | None = None) -> pq.Parq
         name = PurePosixPath(blob.name).name
         raise AssetError(f"{name} is not a Parquet file (no PAR1 magic)")
     try:
-        return pq.ParquetFile(source, metadata=metadata, pre_buffer=False, buffer_size=READ_BUFFER)
+        pf = pq.ParquetFile(source, metadata=metadata, pre_buffer=False, buffer_size=READ_BUFFER)
+        names = _text_leaves(pf.schema_arrow) if dictionaries else []
+        if names:
+            pf = pq.ParquetFile(
+                source,
+                metadata=pf.metadata,
+                pre_buffer=False,
+                buffer_size=READ_BUFFER,
+                read_dictionary=names,
+            )
+        return pf
     except (pa.ArrowException, OSError) as exc:
         raise AssetError(f"unreadable Parquet file: {exc}") from exc
+
+
+def _text_leaves(schema: pa.Schema) -> list[str]:
+    """Dotted paths of the string and binary columns, struct members included."""
+    return [
+        name
+        for f in schema
+        for name, type_ in _flat_fields(f)
+        if pa.types.is_string(type_)
+        or pa.types.is_large_string(type_)
+        or pa.types.is_binary(type_)
+        or pa.types.is_large_binary(type_)
+    ]
 
 
 def sample_row_groups(rows: list[int], limit: int) -> list[int]:
@@ -118,30 +156,128 @@ def parquet_batches(
     limit: int | None,
     notes: list[str] | None = None,
     columns: list[str] | None = None,
+    cell_chars: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Flattened batches: every row when ``limit`` is None, else a spread sample.
 
     ``columns`` (top-level names; None: all) limits what is fetched and decoded: the
-    column chunks of the others are never read.
+    column chunks of the others are never read. Dictionary columns (see
+    :func:`open_parquet`) come back plain, their values cut at ``cell_chars`` and their
+    rows expanded at most :data:`MAX_BATCH_BYTES` at a time.
     """
+    cut = _Cut(cell_chars)
     try:
         if limit is None:
-            total = yield from _all(pf, batch_rows, columns)
+            total = yield from _all(pf, batch_rows, columns, cut)
         else:
-            total = yield from _sample(pf, batch_rows, limit, notes, columns)
+            total = yield from _sample(pf, batch_rows, limit, notes, columns, cut)
     except (pa.ArrowException, OSError) as exc:
         raise AssetError(f"unreadable Parquet data: {exc}") from exc
+    if cut.values and notes is not None:
+        notes.append(
+            f"{cut.values} values longer than {cell_chars} characters cut at {cell_chars} "
+            "(Parquet strings and binaries)"
+        )
     if total == 0:
-        yield flatten_batch(pa.RecordBatch.from_pylist([], schema=pf.schema_arrow))
+        empty = pa.RecordBatch.from_pylist([], schema=pf.schema_arrow)
+        yield from _expanded(flatten_batch(empty), cut)
+
+
+class _Cut:
+    """The cell length cap and how many values it cut."""
+
+    def __init__(self, chars: int | None) -> None:
+        self.chars = chars
+        self.values = 0
+
+
+def batch_size_for(pf: pq.ParquetFile, group: int, batch_rows: int) -> int:
+    """Rows per batch for row group ``group``: ``batch_rows``, fewer when its columns'
+    uncompressed size per row would make a batch larger than :data:`MAX_BATCH_BYTES`."""
+    meta = pf.metadata.row_group(group)
+    if meta.num_rows <= 0:
+        return batch_rows
+    size = sum(meta.column(i).total_uncompressed_size for i in range(meta.num_columns))
+    per_row = max(1, size // meta.num_rows)
+    return max(1, min(batch_rows, MAX_BATCH_BYTES // per_row))
+
+
+def _expanded(batch: pa.RecordBatch, cut: _Cut) -> Iterator[pa.RecordBatch]:
+    """``batch`` with its dictionary columns decoded, in slices of at most
+    :data:`MAX_BATCH_BYTES` (values longer than ``cut.chars`` cut first, in the
+    dictionary: a long value is never copied to every row that refers to it)."""
+    rows = batch.num_rows
+    sizes = np.zeros(rows, dtype=np.int64)
+    columns: list[pa.Array] = []
+    for column in batch.columns:
+        if pa.types.is_dictionary(column.type):
+            column, lengths = _cut_dictionary(column, cut)
+            if rows and len(lengths):
+                indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
+                sizes += lengths[indices]
+        elif rows:
+            sizes += column.nbytes // rows
+        columns.append(column)
+    names = batch.schema.names
+    if rows == 0 or int(sizes.sum()) <= MAX_BATCH_BYTES:
+        yield pa.RecordBatch.from_arrays([_plain(c) for c in columns], names=names)
+        return
+    ends = np.cumsum(sizes)
+    start = 0
+    while start < rows:
+        base = int(ends[start - 1]) if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, base + MAX_BATCH_BYTES, side="right")))
+        piece = [_plain(c.slice(start, stop - start)) for c in columns]
+        yield pa.RecordBatch.from_arrays(piece, names=names)
+        start = stop
+
+
+def _byte_lengths(values: pa.Array) -> np.ndarray:
+    """Each value's length in bytes, from the offsets buffer (nothing copied)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
+    window = offsets[values.offset : values.offset + len(values) + 1]
+    return np.diff(window).astype(np.int64)
+
+
+def _cut_dictionary(column: pa.DictionaryArray, cut: _Cut) -> tuple[pa.DictionaryArray, np.ndarray]:
+    """The column with its dictionary values cut at ``cut.chars`` (counting the rows that
+    refer to a cut value), and the dictionary values' lengths in bytes after the cut."""
+    dictionary = column.dictionary
+    lengths = _byte_lengths(dictionary)
+    if cut.chars is None or not len(lengths) or int(lengths.max()) <= cut.chars:
+        return column, lengths  # no value has more bytes, so none more characters
+    text = pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)
+    short = (
+        pc.utf8_slice_codeunits(dictionary, 0, cut.chars)
+        if text
+        else pc.binary_slice(dictionary, 0, cut.chars)
+    )
+    new = _byte_lengths(short)
+    was_cut = new < lengths
+    indices = column.indices.drop_null().to_numpy(zero_copy_only=False)
+    cut.values += int(np.count_nonzero(was_cut[indices]))
+    return pa.DictionaryArray.from_arrays(column.indices, short), new
+
+
+def _plain(column: pa.Array) -> pa.Array:
+    """A dictionary column as plain values of its value type."""
+    if pa.types.is_dictionary(column.type):
+        return column.dictionary_decode()
+    return column
 
 
 def _all(
-    pf: pq.ParquetFile, batch_rows: int, columns: list[str] | None
+    pf: pq.ParquetFile, batch_rows: int, columns: list[str] | None, cut: _Cut
 ) -> Iterator[pa.RecordBatch]:
     total = 0
-    for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
-        total += batch.num_rows
-        yield flatten_batch(batch)
+    for group in range(pf.metadata.num_row_groups):
+        size = batch_size_for(pf, group, batch_rows)
+        for batch in pf.iter_batches(batch_size=size, row_groups=[group], columns=columns):
+            total += batch.num_rows
+            yield from _expanded(flatten_batch(batch), cut)
     return total
 
 
@@ -151,6 +287,7 @@ def _sample(
     limit: int,
     notes: list[str] | None,
     columns: list[str] | None,
+    cut: _Cut,
 ) -> Iterator[pa.RecordBatch]:
     meta = pf.metadata
     rows = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
@@ -160,14 +297,13 @@ def _sample(
         if quota == 0:
             continue
         taken = 0
-        batches = pf.iter_batches(
-            batch_size=min(batch_rows, quota), row_groups=[group], columns=columns
-        )
+        size = min(batch_size_for(pf, group, batch_rows), quota)
+        batches = pf.iter_batches(batch_size=size, row_groups=[group], columns=columns)
         for batch in batches:
             if taken + batch.num_rows > quota:
                 batch = batch.slice(0, quota - taken)
             taken += batch.num_rows
-            yield flatten_batch(batch)
+            yield from _expanded(flatten_batch(batch), cut)
             if taken >= quota:
                 break
         total += taken

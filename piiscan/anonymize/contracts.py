@@ -38,6 +38,8 @@ class AssetCopy:
     status: str = "copied"  # copied | skipped | failed
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Written under another name: its path held personal data (file copies).
+    renamed: bool = False
 
 
 @dataclass

@@ -7,13 +7,23 @@ the scanner's ``parent.child`` names (rebuilt afterwards), JSON leaves one by on
 their dotted path (named as :mod:`piiscan.connectors.readers.flatten` names them), text
 line by line with the line endings kept.
 
+Names are values too (:mod:`piiscan.name_scan`): a file or folder whose name holds personal
+data is written under a renamed path (each detected span a keyed pseudonym token, the
+extension kept: ``hr/US_SSN_3fa9c2d1e4b5_PERSON_0c1d2e3f4a5b.txt``); a JSON key, CSV header
+cell or Parquet column name that holds it is rewritten with its entity's operator; the
+keys of a JSON map (``{"jane@corp.com": {...}}``, see ``readers/flatten.py``) are values
+of the field ``key{key}`` and transformed as such; a CSV file whose first row is data
+(``readers/headers.py``) is copied without a header, its first row transformed as data.
+
 The source is never written to. The copy is built in a temporary directory next to the
 target (``.<name>.tmp-<pid>-XXXX``) and moved into place only when every file is done, so
 an interrupted run leaves no target (and the next run removes the temporary a killed one
 left, see :mod:`piiscan.anonymize.temps`). Files that cannot be copied faithfully are left out of
-the mirror: unsupported, hidden or unreadable ones are ``skipped``; those whose rows fail
-to transform, or whose row counts differ after writing, are ``failed`` (with row or line
-numbers, never values).
+the mirror: unsupported or unreadable ones and version-control internals are ``skipped``;
+those whose rows fail to transform, or whose row counts differ after writing, are
+``failed`` (with row or line numbers, never values), and so is a folder that cannot be
+listed or lies too deep (its files are missing). Hidden files (``.env``) are copied like
+any other, and a file of no known format that is text (``.sql``, ``.yaml``) as text.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import itertools
 import json
 import os
 import re
@@ -39,9 +50,12 @@ from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
 from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
 from piiscan.connectors.files import file_selection, name_parts
 from piiscan.connectors.readers import format_for
-from piiscan.connectors.readers.csv_reader import header_names
+from piiscan.connectors.readers.csv_reader import first_rows, table_names
 from piiscan.connectors.readers.encoding import BOMS, HEAD_BYTES, looks_binary
+from piiscan.connectors.readers.flatten import MAP_KEYS_SUFFIX, MAP_MEMBERS_SUFFIX, map_keys
 from piiscan.connectors.readers.parquet_reader import flat_arrays
+from piiscan.connectors.readers.unknown import known_binary
+from piiscan.connectors.walk import walk
 from piiscan.errors import SourceError, UsageError
 
 #: The formats the copier writes back (names as ``readers.format_for`` gives them).
@@ -76,6 +90,11 @@ class _Job:
     max_line_chars: int
     notes: list[str] = field(default_factory=list)
 
+    def field_name(self, name: str) -> str:
+        """A field name (JSON key, header cell, column) as the copy writes it."""
+        rename = getattr(self.transformer, "field_name", None)
+        return name if rename is None else rename(self.asset, name)
+
 
 # --------------------------------------------------------------------------- entry point
 
@@ -108,28 +127,36 @@ def copy_tree(
     tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), dir=target.parent))
     try:
         if source.is_dir():
-            entries = _walk(source, os.path.realpath(source), "")
+            entries = _walk(source)
             built = tmp
         else:
-            entries = iter([(source, source.name, None)])
+            entries = iter([(source, source.name, "copy", None)])
             built = tmp / source.name
-        for path, rel, why in entries:
-            if why is None and selection.asset(name_parts(rel)) not in ("all", "some"):
-                why = "excluded"
-            if why is not None:
-                result = AssetCopy(rel, status="skipped", reason=why)
+        rename = getattr(transformer, "path", None) if source.is_dir() else None
+        for path, rel, status, why in entries:
+            parts = name_parts(rel)
+            if (status == "copy" and selection.asset(parts) not in ("all", "some")) or (
+                status == "failed" and selection.excluded(parts)
+            ):
+                status, why = "skipped", "excluded"
+            if status != "copy":
+                result = AssetCopy(rel, status=status, reason=why)
             else:
+                written = rename(rel) if rename is not None else rel
                 result = _copy_file(
                     _Job(
                         rel,
                         path,
-                        tmp / rel,
+                        tmp / written,
                         transformer,
                         batch_rows,
                         max_json_bytes,
                         max_line_chars,
                     )
                 )
+                if written != rel and result.status == "copied":
+                    result.renamed = True
+                    result.notes.append("renamed: its path held personal data")
             report.assets.append(result)
             if on_progress is not None:
                 on_progress(result)
@@ -177,47 +204,30 @@ def _publish(built: Path, target: Path, overwrite: bool) -> None:
 # --------------------------------------------------------------------------- tree walk
 
 
-def _walk(directory: Path, real_root: str, prefix: str) -> Iterator[tuple[Path, str, str | None]]:
-    """(path, relative name, reason to skip or None), sorted, depth first, like the scanner:
-    hidden entries are skipped, symbolic links followed only to files inside the root."""
+def _walk(root: Path) -> Iterator[tuple[Path, str, str, str | None]]:
+    """(path, relative name, status, reason), sorted, depth first, as the scanner walks
+    (:func:`piiscan.connectors.walk.walk`, no recursion): ``copy`` for a file; ``skipped``
+    for version-control internals, links not followed and special files; ``failed`` for a
+    folder that cannot be listed or lies too deep (its files are missing from the copy).
+    Hidden files are copied like any other."""
+    status = {"file": "copy", "skipped": "skipped", "error": "failed"}
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError as exc:
-        yield directory, prefix.rstrip("/") or ".", f"cannot list: {exc.strerror or exc}"
-        return
-    for entry in entries:
-        rel = f"{prefix}{entry.name}"
-        path = Path(entry.path)
-        if entry.name.startswith("."):
-            yield path, rel, "hidden"
-            continue
-        try:
-            if entry.is_symlink():
-                real = os.path.realpath(entry.path)
-                if os.path.commonpath([real, real_root]) != real_root:
-                    yield path, rel, "symbolic link outside the source"
-                elif not os.path.isfile(real):
-                    yield path, rel, "symbolic link to something other than a file"
-                else:
-                    yield path, rel, None
-            elif entry.is_dir(follow_symlinks=False):
-                yield from _walk(path, real_root, rel + "/")
-            elif entry.is_file(follow_symlinks=False):
-                yield path, rel, None
-            else:
-                yield path, rel, "not a regular file"
-        except OSError as exc:
-            yield path, rel, f"cannot read: {exc.strerror or exc}"
+        for entry in walk(root):
+            yield entry.path, entry.rel, status[entry.status], entry.reason or None
+    except OSError as exc:  # the root itself
+        yield root, ".", "failed", f"cannot list folder: {exc.strerror or type(exc).__name__}"
 
 
 # --------------------------------------------------------------------------- one file
 
 
 def _format(path: Path) -> str | None:
+    """The copier for ``path``: its extension's, or ``text`` for a file of no known format
+    that is text (as the scanner reads it: :mod:`~piiscan.connectors.readers.unknown`)."""
     fmt = format_for(path)
     if fmt:
         return fmt if fmt in COPIED_FORMATS else None
-    if fmt is None:
+    if known_binary(path.name):
         return None
     try:
         _sniff_encoding(path)
@@ -416,20 +426,24 @@ def _copy_csv(job: _Job) -> tuple[int, int]:
             lineterminator=terminator,
         )
         try:
-            rows_in = _csv_stream(job, reader, writer)
+            rows_in, headerless = _csv_stream(job, reader, writer)
         except csv.Error:
             raise _Fail(f"malformed CSV near line {reader.line_num}") from None
     with job.dst.open(encoding="utf-8-sig", newline="") as fh:
-        rows_out = sum(1 for row in csv.reader(fh, delimiter=delimiter) if row) - 1
-    return rows_in, rows_out
+        rows_out = sum(1 for row in csv.reader(fh, delimiter=delimiter) if row)
+    return rows_in, rows_out - (0 if headerless else 1)
 
 
-def _csv_stream(job: _Job, reader: Iterator[list[str]], writer: Any) -> int:
-    header = next((row for row in reader if row), None)
+def _csv_stream(job: _Job, reader: Iterator[list[str]], writer: Any) -> tuple[int, bool]:
+    """Rows copied, and whether the file has no header row (its first row is data)."""
+    header, below = first_rows(reader)
     if header is None:
         raise _Skip("empty file")
-    names = header_names(header)
-    writer.writerow(header)
+    names, headerless = table_names(header, below)
+    if headerless:
+        job.notes.append("no header row: the first row is data (transformed, no header written)")
+    else:
+        writer.writerow([job.field_name(cell) for cell in header])
     width, total, ragged = len(names), 0, 0
     rows: list[list[str]] = []
 
@@ -442,7 +456,7 @@ def _csv_stream(job: _Job, reader: Iterator[list[str]], writer: Any) -> int:
         values = [col.to_pylist() for col in out.columns]
         writer.writerows([_cell(v) for v in row] for row in zip(*values, strict=True))
 
-    for row in reader:
+    for row in itertools.chain([header] if headerless else [], below, reader):
         if not row:
             continue
         if len(row) != width:
@@ -457,7 +471,7 @@ def _csv_stream(job: _Job, reader: Iterator[list[str]], writer: Any) -> int:
         flush()
     if ragged:
         job.notes.append(f"{ragged} rows padded or cut to the header's {width} fields")
-    return total
+    return total, headerless
 
 
 # --------------------------------------------------------------------------- JSON
@@ -472,10 +486,7 @@ def _walk_json(job: _Job, value: Any, prefix: str, depth: int) -> Any:
         new = job.transformer.value(job.asset, key, text)
         return value if new == text else new
     if isinstance(value, dict):
-        return {
-            name: _walk_json(job, child, f"{prefix}.{name}" if prefix else str(name), depth + 1)
-            for name, child in value.items()
-        }
+        return _walk_object(job, value, prefix, depth)
     if isinstance(value, list):
         if any(isinstance(v, dict) for v in value):
             return [_walk_json(job, item, f"{key}[]", depth + 1) for item in value]
@@ -486,6 +497,29 @@ def _walk_json(job: _Job, value: Any, prefix: str, depth: int) -> Any:
             for item in value
         ]
     return _leaf(job, key, value)
+
+
+def _walk_object(job: _Job, value: dict[Any, Any], prefix: str, depth: int) -> dict[Any, Any]:
+    """An object with its members walked, and its keys rewritten where they hold personal
+    data: a map's keys (values of the field ``prefix{key}``, see ``readers/flatten.py``)
+    through that field's operator, other keys through :meth:`_Job.field_name`."""
+    keyed = set(map_keys(value))
+    out: dict[Any, Any] = {}
+    for name, child in value.items():
+        if str(name) in keyed:
+            new = job.transformer.value(job.asset, prefix + MAP_KEYS_SUFFIX, str(name))
+            key = str(new) if new not in (None, "") else "<key>"
+            walked = _walk_json(job, child, prefix + MAP_MEMBERS_SUFFIX, depth + 1)
+        else:
+            key = job.field_name(name) if isinstance(name, str) else name
+            path = f"{prefix}.{name}" if prefix else str(name)
+            walked = _walk_json(job, child, path, depth + 1)
+        unique, n = key, 1
+        while unique in out:  # two keys rewritten alike (a redacted key): keep both
+            n += 1
+            unique = f"{key}_{n}"
+        out[unique] = walked
+    return out
 
 
 def _leaf(job: _Job, path: str, value: Any) -> Any:
@@ -636,6 +670,20 @@ def _rebuild(
     return fld.with_type(array.type), array
 
 
+def _renamed(job: _Job, fld: pa.Field, array: pa.Array) -> tuple[pa.Field, pa.Array]:
+    """A column (and its struct members) under the names the copy writes
+    (:meth:`_Job.field_name`: names that hold personal data rewritten)."""
+    name = job.field_name(fld.name)
+    if pa.types.is_struct(fld.type):
+        pairs = [_renamed(job, cf, ca) for cf, ca in zip(fld.type, array.flatten(), strict=True)]
+        if any(f.name != cf.name for (f, _), cf in zip(pairs, fld.type, strict=True)):
+            array = pa.StructArray.from_arrays(
+                [a for _, a in pairs], fields=[f for f, _ in pairs], mask=array.is_null()
+            )
+            return pa.field(name, array.type, fld.nullable, fld.metadata), array
+    return (fld if name == fld.name else fld.with_name(name)), array
+
+
 def _compression(pf: pq.ParquetFile) -> str:
     meta = pf.metadata
     if meta.num_row_groups and meta.num_columns:
@@ -677,7 +725,8 @@ def _copy_parquet(job: _Job) -> tuple[int, int]:
             out = _transform_batch(job, flat, rows_in + 1)
             leaves = iter(out.columns)
             rebuilt = [
-                _rebuild(f, c, leaves) for f, c in zip(batch.schema, batch.columns, strict=True)
+                _renamed(job, *_rebuild(f, c, leaves))
+                for f, c in zip(batch.schema, batch.columns, strict=True)
             ]
             schema = pa.schema([f for f, _ in rebuilt], metadata=source_schema.metadata)
             new = pa.RecordBatch.from_arrays([a for _, a in rebuilt], schema=schema)

@@ -30,12 +30,13 @@ from piiscan.detection import detection_of
 from piiscan.errors import UsageError
 from piiscan.masking import mask_url
 from piiscan.model import Inventory
+from piiscan.name_scan import NAME_FIELD
 from piiscan.pipeline import Event, Scanner
 from piiscan.policy import Policy, level_rank, load_policy
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = "1.1"
+MANIFEST_VERSION = "1.2"  # 1.2: names_rewritten
 Progress = Callable[[str], None]
 
 
@@ -148,52 +149,79 @@ def anonymize(
     # Plan on everything that looks personal, reserved/test values included (replacing
     # a test value costs nothing; leaving a real one that looks like a test value would).
     scanner = Scanner(replace(config, ignore_reserved=False), policy=policy, on_event=on_event)
+    shown = scanner.display_source
     if inventory is None:
-        say(f"scanning {mask_url(source)} to plan the transformation")
+        say(f"scanning {shown(source)} to plan the transformation")
         inventory = scanner.scan([source])
-    _check_inventory(inventory, source)
+    _check_inventory(inventory, source, shown(source))
     inventory = check_free_text(inventory, detection_of(scanner.detectors), allow_rule_only)
     plan = build_plan(inventory, rules)
     operators = Operators(keyring, realistic_names=realistic_names)
-    transformer = PolicyTransformer(plan, rules, operators, scanner.analyze, config.min_score)
-    say(f"writing {mask_url(target)}")
-    report = _copy(source, target, transformer, config, overwrite, on_event)
+    transformer = PolicyTransformer(
+        plan, rules, operators, scanner.analyze, config.min_score, names=scanner.names
+    )
+    say(f"writing {shown(target)}")
+    report = _copy(source, target, transformer, config, overwrite, on_event, shown)
     verification = None
     if verify_level:
-        say(f"verifying {mask_url(target)} (nothing at {verify_level} or above may remain)")
+        say(f"verifying {shown(target)} (nothing at {verify_level} or above may remain)")
         verification = verify(
             target, config, policy, plan, verify_level, _renamed(source, target), verify_full
         )
     manifest = build_manifest(
-        source, target, policy, keyring, plan, transformer, report, verification, inventory
-    )
+        shown(source), shown(target), policy, keyring, plan, transformer, report, verification,
+        inventory,
+    )  # fmt: skip
     write_json_atomic(path, manifest)
     return AnonymizeResult(manifest, path, report, verification)
 
 
-def _check_inventory(inventory: Inventory, source: str) -> None:
-    if inventory.sources and mask_url(source) not in inventory.sources:
+def _check_inventory(inventory: Inventory, source: str, shown: str) -> None:
+    """The inventory is of this source (``shown`` as outputs show it), holds something to
+    copy, and - for a database - no table or column name holds personal data: the copy
+    would keep those names, so it is refused (the names are shown masked)."""
+    if inventory.sources and shown not in inventory.sources:
         known = ", ".join(inventory.sources)
         raise UsageError(
-            f"the inventory is of {known}, not of {mask_url(source)}: "
+            f"the inventory is of {known}, not of {shown}: "
             "scan the source again or pass the matching inventory"
         )
     if not inventory.assets and inventory.errors:
         raise UsageError(
             f"the inventory holds no readable asset of the source ({inventory.errors[0].reason})"
         )
+    if is_database(source):
+        named = [
+            a.asset
+            for a in inventory.assets
+            if any(f.name == NAME_FIELD and f.status == "personal" for f in a.fields)
+        ]
+        if named:
+            raise UsageError(
+                f"table or column names hold personal data in {len(named)} table(s) "
+                f"({', '.join(named[:5])}, shown masked): a copy would keep them; rename "
+                "them in the source or leave those tables out with --exclude"
+            )
 
 
 class _CopyProgress:
-    """Turns the copiers' progress calls into scan-style events for the CLI."""
+    """Turns the copiers' progress calls into scan-style events for the CLI (asset names
+    as the inventory shows them: ``name`` masks the copier's raw names)."""
 
-    def __init__(self, target: str, on_event: Callable[[Event], None] | None) -> None:
-        self.display = mask_url(target)
+    def __init__(
+        self,
+        target: str,
+        on_event: Callable[[Event], None] | None,
+        name: Callable[[str], str] | None = None,
+    ) -> None:
+        self.display = target
         self.on_event = on_event or (lambda _e: None)
+        self.name = name or (lambda asset: asset)
         self.asset: str | None = None
         self.rows = 0
 
     def table(self, asset: str, rows_read: int) -> None:
+        asset = self.name(asset)
         if asset != self.asset:
             self.on_event(Event("asset", self.display, asset))
             self.asset, self.rows = asset, 0
@@ -201,8 +229,9 @@ class _CopyProgress:
         self.rows = rows_read
 
     def file(self, copy: Any) -> None:
-        self.on_event(Event("asset", self.display, copy.asset))
-        self.on_event(Event("rows", self.display, copy.asset, rows=copy.rows_out))
+        asset = self.name(copy.asset)
+        self.on_event(Event("asset", self.display, asset))
+        self.on_event(Event("rows", self.display, asset, rows=copy.rows_out))
 
 
 def _copy(
@@ -212,8 +241,9 @@ def _copy(
     config: Config,
     overwrite: bool,
     on_event: Callable[[Event], None] | None = None,
+    shown: Callable[[str], str] = mask_url,
 ) -> CopyReport:
-    progress = _CopyProgress(target, on_event)
+    progress = _CopyProgress(shown(target), on_event, getattr(transformer, "asset_name", None))
     if is_database(source):
         from piiscan.anonymize.sql_copy import copy_database
 
@@ -224,6 +254,8 @@ def _copy(
             batch_rows=config.batch_rows,
             overwrite=overwrite,
             on_progress=progress.table,
+            statement_timeout=config.statement_timeout,
+            lock_timeout=config.lock_timeout,
         )
     if is_database(target):
         raise UsageError("a file source is copied to a directory or file path, not a database")
@@ -259,7 +291,9 @@ def verify(
 ) -> Verification:
     """Re-scan ``target`` (reserved/test values count as non-real) and list what remains:
     every field at or above ``level`` (with the operator that kept it), and an asset
-    raised to it by quasi-identifiers. ``full`` reads every row, not a sample."""
+    raised to it by quasi-identifiers; for a database, also what its schema holds (check
+    constraints, defaults, comments, views: :mod:`.schema_check`). ``full`` reads every
+    row, not a sample."""
     cfg = replace(config, ignore_reserved=True, state_path=None, full=config.full or full)
     rescanner = Scanner(cfg, policy=policy)
     source = target_url(target) if is_database(target) or _is_sqlite_file(target) else target
@@ -270,6 +304,12 @@ def verify(
         sampled_rows=None if cfg.full else cfg.sample_rows,
     )
     result.errors = [e.reason for e in inventory.errors]
+    if is_database(source):  # values hidden in the copy's DDL (CHECK literals, defaults…)
+        from piiscan.anonymize.schema_check import schema_leaks
+
+        leaks, errors = schema_leaks(source, rescanner.analyze, policy, level, cfg.min_score)
+        result.leaks += leaks
+        result.errors += errors
     operators = {(fp.asset, fp.field): fp.spec.name for fp in plan}
     for asset in inventory.assets:
         if level_rank(asset.sensitivity) < level_rank(level):
@@ -303,7 +343,15 @@ def verify(
 
 
 def _is_sqlite_file(target: str) -> bool:
-    return Path(target).suffix.lower() in (".db", ".sqlite", ".sqlite3")
+    """A path naming a SQLite file: by its first bytes when it exists, else its suffix."""
+    path = Path(target).expanduser()
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                return fh.read(16) == b"SQLite format 3\x00"
+        except OSError:
+            pass
+    return path.suffix.lower() in (".db", ".sqlite", ".sqlite3")
 
 
 def build_manifest(
@@ -337,16 +385,18 @@ def build_manifest(
         spans[asset][entity] = spans[asset].get(entity, 0) + n
     assets = []
     for copy in report.assets:
+        name = transformer.asset_name(copy.asset)  # raw from the copier: masked here
+        hide = transformer.hide
         assets.append(
             {
-                "asset": copy.asset,
+                "asset": name,
                 "status": copy.status,
-                "reason": copy.reason,
+                "reason": None if copy.reason is None else hide(copy.reason),
                 "rows_in": copy.rows_in,
                 "rows_out": copy.rows_out,
-                "notes": list(copy.notes),
-                "fields": sorted(by_asset.get(copy.asset, []), key=lambda f: f["field"]),
-                "text_spans_replaced": spans.get(copy.asset, {}),
+                "notes": [hide(n) for n in copy.notes],
+                "fields": sorted(by_asset.get(name, []), key=lambda f: f["field"]),
+                "text_spans_replaced": spans.get(name, {}),
             }
         )
     return {
@@ -356,6 +406,10 @@ def build_manifest(
         "key_id": keyring.key_id,
         "source": mask_url(source),
         "target": mask_url(target),
+        "names_rewritten": {
+            "paths": sum(1 for copy in report.assets if copy.renamed),
+            "fields": transformer.renamed_fields,
+        },
         "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "inventory_generated_at": inventory.generated_at,
         "detection": dict(inventory.detection),
@@ -451,4 +505,11 @@ def deanonymize(
     transformer = DecryptTransformer(manifest, Operators(keyring))
     if not transformer.fields:
         raise UsageError("the manifest lists no field encrypted with the 'encrypt' operator")
-    return _copy(source, target, transformer, config, overwrite)
+    report = _copy(source, target, transformer, config, overwrite)
+    if not any(a.status == "copied" for a in report.assets):
+        reasons = "; ".join(sorted({a.reason for a in report.assets if a.reason})) or "no asset"
+        raise UsageError(
+            f"nothing restored from {mask_url(source)}: it is not a database, a folder or "
+            f"a file piiscan copies ({reasons})"
+        )
+    return report

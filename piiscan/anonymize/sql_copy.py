@@ -11,7 +11,11 @@ Types: within one dialect the reflected type is kept exactly; across dialects it
 exist or does not compile on the target (PostgreSQL ``ARRAY`` → JSON, ``INET`` → TEXT).
 A PostgreSQL schema other than the default one becomes a ``schema__table`` prefix in a
 SQLite target. Column defaults, sequences, identities, triggers and views are not copied
-(views are listed as skipped); check constraints only within one dialect.
+(views are listed as skipped); check constraints only within one dialect, and only when
+their text holds no literal (``CHECK (ssn <> '219-…')`` would carry a value into the
+copy's schema). Binary values piiscan cannot examine (images, documents: not text, longer
+than a key or a hash) are written as NULL and counted in the table's notes; text in
+binary cells goes through the transformer like any text.
 
 Safety:
 
@@ -41,8 +45,11 @@ import datetime as dt
 import decimal
 import json
 import os
+import re
+import secrets
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +64,16 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateSchema, CreateTa
 
 from piiscan.anonymize.contracts import AssetCopy, CopyReport, RecordTransformer
 from piiscan.anonymize.temps import remove_stale_temps, temp_prefix
-from piiscan.connectors.sql import SYSTEM_SCHEMAS, create_readonly_engine, error_line, normalise_url
+from piiscan.config import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
+from piiscan.connectors.cells import SHORT_BINARY, binary_kind, bytes_text
+from piiscan.connectors.sql import (
+    SYSTEM_SCHEMAS,
+    create_readonly_engine,
+    dispose_engine,
+    error_line,
+    normalise_url,
+    sqlite_changed,
+)
 from piiscan.errors import PiiscanError, SourceError, UsageError
 from piiscan.masking import mask_url, url_secrets
 from piiscan.selection import Selection
@@ -87,7 +103,8 @@ def _is_row_error(exc: BaseException) -> bool:
 
 
 def _describe(exc: BaseException, secrets_: list[str]) -> str:
-    """The driver's message of a database error; only the type of anything else (whose
+    """The driver's message of a database error, its quoted values masked
+    (:func:`~piiscan.connectors.sql.error_line`); only the type of anything else (whose
     message may quote a value)."""
     if isinstance(exc, sa.exc.DBAPIError):
         return error_line(exc, secrets_)
@@ -137,6 +154,31 @@ def _same_database(source: URL, target: URL) -> bool:
         )
 
     return where(source) == where(target)
+
+
+def _same_postgres_database(source: Engine, target: Engine) -> bool:
+    """Whether two PostgreSQL engines reach the same database of the same server, however
+    they spell it (Unix socket or TCP, another host name or port forward).
+
+    The source session names itself with a random ``application_name``; the target
+    session looks for that name in ``pg_stat_activity`` (visible to every role), which
+    lists the sessions of its own server only, and compares the database.
+    """
+    if source.dialect.name != "postgresql" or target.dialect.name != "postgresql":
+        return False
+    token = f"piiscan-identity-{secrets.token_hex(8)}"
+    with source.connect() as src:
+        src.execute(sa.text("SELECT set_config('application_name', :t, false)"), {"t": token})
+        with target.connect() as tgt:
+            same = tgt.execute(
+                sa.text(
+                    "SELECT bool_or(datname = current_database()) FROM pg_stat_activity "
+                    "WHERE application_name = :t"
+                ),
+                {"t": token},
+            ).scalar()
+        src.rollback()
+    return bool(same)
 
 
 # -- include / exclude --------------------------------------------------------------------
@@ -369,7 +411,12 @@ class _SchemaBuilder:
                     )
                 )
             elif isinstance(constraint, sa.CheckConstraint):
-                if self.same:
+                if self.same and _holds_literal(str(constraint.sqltext)):
+                    copy.notes.append(
+                        "check constraint not copied (its text holds literal values, which "
+                        f"are not copied into the schema): {constraint.name or 'unnamed'}"
+                    )
+                elif self.same:
                     target.append_constraint(
                         sa.CheckConstraint(sa.text(str(constraint.sqltext)), name=constraint.name)
                     )
@@ -412,6 +459,16 @@ class _SchemaBuilder:
             plan.target.append_constraint(target_fk)
             if self.dialect.name != "sqlite":
                 plan.late_fks.append(target_fk)
+
+
+#: A quoted string, or a number of four digits or more, in a constraint's SQL text.
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\$\w*\$|(?<![\w.])\d[\d_]{3,}")
+
+
+def _holds_literal(sql: str) -> bool:
+    """Whether SQL text (a CHECK constraint) holds a literal that could be a value: a
+    string, or a number of four digits or more (``CHECK (ssn <> '219-73-4001')``)."""
+    return bool(_LITERAL.search(sql))
 
 
 def _referred(fk: sa.ForeignKeyConstraint) -> sa.Table | None:
@@ -531,6 +588,38 @@ class _TableCopier:
         self.read = 0
         self.failures: list[str] = []
         self.failed = 0
+        #: Columns that may hold binary values (declared binary, or untyped).
+        self.binary = [
+            i for i, c in enumerate(plan.columns) if c.kind == "bytes" or c.arrow is None
+        ]
+        #: column -> kind -> binary values not copied; column -> short ones copied.
+        self.withheld: dict[str, Counter[str]] = {}
+        self.short: Counter[str] = Counter()
+
+    def withhold(self, rows: list[Any]) -> list[Any]:
+        """``rows`` with the binary values piiscan cannot examine (not text, longer than
+        a key or a hash: images, documents) replaced by NULL. They are not copied, as files
+        piiscan cannot read are not: nothing could tell them free of personal data. Text
+        in binary cells is kept for the transformer."""
+        if not self.binary:
+            return rows
+        out = []
+        for row in rows:
+            values = list(row)
+            for i in self.binary:
+                value = values[i]
+                if isinstance(value, memoryview | bytearray):
+                    value = bytes(value)
+                if not isinstance(value, bytes) or bytes_text(value) is not None:
+                    continue
+                name = self.names[i]
+                if len(value) > SHORT_BINARY:
+                    self.withheld.setdefault(name, Counter())[binary_kind(value)] += 1
+                    values[i] = None
+                else:
+                    self.short[name] += 1
+            out.append(values)
+        return out
 
     def _transform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         out = self.transformer.batch(self.plan.asset, batch)
@@ -612,7 +701,8 @@ def _copy_table(
     copier = _TableCopier(plan, transformer, target, raw)
     with target.begin_nested():
         for rows in _read(source, plan.source, batch_rows, raw):
-            copier.copy_batch(_to_batch(copier.columns, rows, copier.mixed), copier.read + 1)
+            kept = copier.withhold(rows)
+            copier.copy_batch(_to_batch(copier.columns, kept, copier.mixed), copier.read + 1)
             copier.read += len(rows)
             if on_progress is not None:
                 on_progress(plan.asset, copier.read)
@@ -645,12 +735,27 @@ def _copy_tables(
                 f"cannot copy table {plan.asset} of {mask_url(source_url)}: "
                 f"{_describe(exc, url_secrets(source_url))}"
             ) from None
+        if sqlite_changed(source.engine):
+            raise SourceError(
+                f"cannot copy {mask_url(source_url)}: the SQLite file changed while it was "
+                "read (another process wrote to it); run the copy again"
+            )
         _finish(plan, copier, rows_in, _count(target, plan.target))
 
 
 def _finish(plan: _Plan, copier: _TableCopier, rows_in: int, rows_out: int) -> None:
     copy, read, mixed = plan.copy, copier.read, copier.mixed
     copy.rows_in, copy.rows_out = rows_in, rows_out
+    for name, kinds in sorted(copier.withheld.items()):
+        shown = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+        copy.notes.append(
+            f"column {name!r}: {sum(kinds.values())} binary value(s) not copied, written as "
+            f"NULL ({shown}): piiscan cannot examine them"
+        )
+    for name, n in sorted(copier.short.items()):
+        copy.notes.append(
+            f"column {name!r}: {n} short binary value(s) (keys or hashes) copied unexamined"
+        )
     if mixed:
         copy.notes.append(
             "values of unexpected types passed as inferred or text Arrow "
@@ -694,9 +799,15 @@ def _sqlite_engine(url: URL, path: Path, shown: str) -> Engine:
     return engine
 
 
-def _engine(url: URL, shown: str) -> Engine:
+def _engine(url: URL, shown: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
+    """The target's engine; on PostgreSQL a statement waiting longer than ``lock_timeout``
+    seconds for a lock fails (the copy then fails) rather than wait forever."""
+    kwargs: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        ms = max(0, round(lock_timeout * 1000))
+        kwargs["connect_args"] = {"options": f"-c lock_timeout={ms}"}
     try:
-        return sa.create_engine(url, poolclass=sa.pool.NullPool)
+        return sa.create_engine(url, poolclass=sa.pool.NullPool, **kwargs)
     except NoSuchModuleError:
         raise UsageError(f"unknown database type {url.drivername!r} in {mask_url(shown)}") from None
     except ImportError as exc:
@@ -809,6 +920,8 @@ def copy_database(
     exclude: Sequence[str] = (),
     overwrite: bool = False,
     on_progress: Progress | None = None,
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> CopyReport:
     """Copy every table of ``source_url`` into ``target_url`` through ``transformer``.
 
@@ -816,7 +929,11 @@ def copy_database(
     is copied when they select it or one of its columns (``customers``, ``crm.*``).
     ``on_progress(asset, rows_read)`` is called after each batch. Raises UsageError (bad
     or identical URLs, existing target) and SourceError (a database that cannot be read
-    or written); messages mask credentials.
+    or written); messages mask credentials. A target that is the source database is
+    refused whatever the URLs say (same SQLite file by inode; same PostgreSQL server and
+    database, see :func:`_same_postgres_database`), before anything is written.
+    ``statement_timeout`` and ``lock_timeout`` (seconds, 0: none) bound the source's
+    statements and the target's lock waits (PostgreSQL).
     """
     source, target = _parse(source_url, "source"), _parse(target_url, "target")
     if _same_database(source, target):
@@ -828,7 +945,9 @@ def copy_database(
         raise UsageError(
             f"the target file {target_path} already exists; pass --overwrite to replace it"
         )
-    src_engine = create_readonly_engine(source_url)
+    src_engine = create_readonly_engine(
+        source_url, statement_timeout=statement_timeout, lock_timeout=lock_timeout
+    )
     secrets_ = url_secrets(source_url) + url_secrets(target_url)
     tmp: Path | None = None
     try:
@@ -843,8 +962,13 @@ def copy_database(
             tmp = Path(name)
             tgt_engine = _sqlite_engine(target, tmp, target_url)
         else:
-            tgt_engine = _engine(target, target_url)
+            tgt_engine = _engine(target, target_url, lock_timeout)
         try:
+            if _same_postgres_database(src_engine, tgt_engine):
+                raise UsageError(
+                    f"the target {mask_url(target_url)} is the source database (the same "
+                    "server and database under another address); choose another target"
+                )
             report = _run(
                 src_engine,
                 tgt_engine,
@@ -870,7 +994,7 @@ def copy_database(
             f"{_describe(exc, secrets_)}"
         ) from None
     finally:
-        src_engine.dispose()
+        dispose_engine(src_engine)
         if tmp is not None:
             for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal")):
                 with contextlib.suppress(FileNotFoundError):

@@ -4,6 +4,13 @@ This is the :class:`~piiscan.anonymize.contracts.RecordTransformer` the copiers 
 Whole cells go through the field's operator; free-text cells and text documents are
 re-analysed and only the detected spans are replaced. Counts per field and operator
 are kept for the manifest; values never are.
+
+Names are values too (:mod:`piiscan.name_scan`): the copiers hand over raw asset and field
+names, which are looked up in the plan under the masked names the inventory shows them
+by. A field name (JSON key, CSV header cell, Parquet column) that holds personal data is
+rewritten with its spans' operators (:meth:`PolicyTransformer.field_name`); a path
+component (folder, file) that does is renamed with keyed pseudonym tokens, its extension
+kept (:meth:`PolicyTransformer.path`).
 """
 
 from __future__ import annotations
@@ -15,12 +22,16 @@ from typing import Any
 
 import pyarrow as pa
 
+from piiscan.anonymize.cells import nested_under, transform_cells
 from piiscan.anonymize.known_values import KnownValues
 from piiscan.anonymize.operators import Operators, OperatorSpec
 from piiscan.anonymize.plan import FieldPlan, Plan
 from piiscan.anonymize.rules import AnonymizationRules
+from piiscan.anonymize.surrogates import entity_token
 from piiscan.classification import looks_like_free_text
+from piiscan.masking import MASK
 from piiscan.model import Span
+from piiscan.name_scan import NameScanner, ScannedName
 
 Analyze = Callable[[Sequence[str], "str | None"], list[list[Span]]]
 
@@ -39,8 +50,14 @@ class PolicyTransformer:
         operators: Operators,
         analyze: Analyze | None,
         min_score: float = 0.5,
+        names: NameScanner | None = None,
     ) -> None:
         self.plan = plan
+        self.names = names
+        #: Distinct field names rewritten (for the manifest).
+        self._renamed_fields: set[str] = set()
+        #: Raw names met that hold personal data -> how outputs show them.
+        self.hidden: dict[str, str] = {}
         self.rules = rules
         self.operators = operators
         self.analyze = analyze
@@ -52,9 +69,84 @@ class PolicyTransformer:
         self._cache: dict[tuple[str, str, Any], Any] = {}
         self.known = KnownValues()
 
+    # -- names -----------------------------------------------------------------------------
+    def asset_name(self, asset: str) -> str:
+        """A raw asset name as the inventory (and the plan) shows it."""
+        return self._shown(self.names.path(asset)) if self.names else asset
+
+    def _field_key(self, field: str) -> str:
+        return self._shown(self.names.field(field)) if self.names else field
+
+    def _shown(self, named: ScannedName) -> str:
+        if named.personal:
+            self.hidden[named.raw] = named.display
+            self.hidden.update(dict.fromkeys(named.secrets, MASK))
+        return named.display
+
+    @property
+    def renamed_fields(self) -> int:
+        """How many distinct field names were rewritten (for the manifest)."""
+        return len(self._renamed_fields)
+
+    def hide(self, text: str) -> str:
+        """``text`` (a copier's note or reason) with every raw name this transformer met
+        that holds personal data replaced by its masked form."""
+        for raw in sorted(self.hidden, key=len, reverse=True):
+            text = text.replace(raw, self.hidden[raw])
+        return text
+
+    def _plans(self, asset: str) -> dict[str, FieldPlan]:
+        """The plan of a raw asset name, by raw field name as the copiers give them."""
+        plans = self.plan.for_asset(self.asset_name(asset))
+        if not plans or self.names is None:
+            return plans
+        return _RawKeys(plans, self._field_key)
+
+    def path(self, rel: str) -> str:
+        """``rel`` (a ``/`` path) with every component that holds personal data renamed:
+        each detected span becomes a keyed pseudonym token (``US_SSN_3fa9c2d1e4b5``), the
+        rest (extension included) kept."""
+        if self.names is None:
+            return rel
+        named = self.names.path(rel)
+        if not named.personal:
+            return rel
+        self._shown(named)
+        return self._rewrite(named, lambda text, s: entity_token(s.entity, self._token(s, text)))
+
+    def field_name(self, asset: str, name: str) -> str:
+        """A field name (JSON key, header cell, column) with each span that holds personal
+        data replaced by its entity's operator (an empty result becomes ``<ENTITY>``)."""
+        if self.names is None:
+            return name
+        named = self.names.field(name)
+        if not named.personal:
+            return name
+        self._shown(named)
+
+        def operate(text: str, s: Any) -> str:
+            spec = self.rules.spec_for(s.entity)
+            out = self.operators.apply(text, s.entity, spec) if spec.name != "keep" else text
+            out = "" if out is None else str(out)
+            return out if out.strip() else f"<{s.entity}>"
+
+        self._renamed_fields.add(name)
+        return self._rewrite(named, operate)
+
+    def _token(self, span: Any, text: str) -> str:
+        return self.operators._token(span.entity, text, {})
+
+    @staticmethod
+    def _rewrite(named: ScannedName, operate: Callable[[str, Any], str]) -> str:
+        out, last = [], 0
+        for s in sorted(named.spans, key=lambda s: s.start):
+            out += [named.raw[last : s.start], operate(named.raw[s.start : s.end], s)]
+            last = s.end
+        return "".join([*out, named.raw[last:]])
+
     # -- RecordTransformer ---------------------------------------------------------------
     def batch(self, asset: str, batch: pa.RecordBatch) -> pa.RecordBatch:
-        plans = self.plan.for_asset(asset)
+        plans = self._plans(asset)
         if not plans or batch.num_rows == 0:
             return batch
         names = batch.schema.names
@@ -62,6 +154,10 @@ class PolicyTransformer:
         columns = []
         for name, column in zip(names, batch.columns, strict=True):
             fp = plans.get(name)
+            binary = pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)
+            if nested_under(plans, self._field_key(name)) or (fp is not None and binary):
+                columns.append(self._cells(asset, name, column, fp))  # JSON / text in bytes
+                continue
             if fp is None or fp.spec.name == "keep":
                 columns.append(column)
                 continue
@@ -70,16 +166,27 @@ class PolicyTransformer:
             columns.append(self._to_array(fp, out, column.type))
         return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
+    def _cells(self, asset: str, name: str, column: pa.Array, fp: FieldPlan | None) -> pa.Array:
+        """A column whose cells hold JSON (planned by path) or text in binary, cell by cell
+        (see :mod:`piiscan.anonymize.cells`)."""
+        whole = None
+        if fp is not None and fp.spec.name != "keep":
+            whole = lambda v: self._transform_column(fp, [v], None)[0]  # noqa: E731
+        out = transform_cells(self, asset, name, column.to_pylist(), whole)
+        if fp is not None:
+            return self._to_array(fp, out, column.type)
+        return pa.array(out, type=column.type)  # JSON text back into a text column
+
     def value(self, asset: str, field: str, value: Any) -> Any:
-        fp = self.plan.for_asset(asset).get(field)
+        fp = self._plans(asset).get(field)
         if fp is None or value is None:
-            if isinstance(value, str) and asset in self.plan.text_assets:
+            if isinstance(value, str) and self.asset_name(asset) in self.plan.text_assets:
                 return self.text(asset, value)
             return value
         return self._transform_column(fp, [value], None)[0]
 
     def text(self, asset: str, text: str) -> str:
-        return self._texts(asset, "(text)", [text], None)[0]
+        return self._texts(self.asset_name(asset), "(text)", [text], None)[0]
 
     # -- internals ---------------------------------------------------------------------
     def _transform_column(
@@ -149,10 +256,11 @@ class PolicyTransformer:
     def _subjects(
         self, batch: pa.RecordBatch, plans: dict[str, FieldPlan]
     ) -> list[str | None] | None:
+        raw = {self._field_key(n): n for n in batch.schema.names}  # plan name -> column
         for entity in SUBJECT_ENTITIES:
             for name, fp in plans.items():
-                if fp.entity == entity and fp.mode == "cell" and name in batch.schema.names:
-                    values = batch.column(batch.schema.get_field_index(name)).to_pylist()
+                if fp.entity == entity and fp.mode == "cell" and name in raw:
+                    values = batch.column(batch.schema.get_field_index(raw[name])).to_pylist()
                     return [_norm(v) for v in values]
         return None
 
@@ -170,6 +278,17 @@ class PolicyTransformer:
                 fitted.append(None)  # the operator's output does not fit: never the original
                 self.nulled[(fp.asset, fp.field)] += 1
         return pa.array(fitted, type=typ)
+
+
+class _RawKeys(dict[str, FieldPlan]):
+    """An asset's field plans looked up by raw field name (masked on the way in)."""
+
+    def __init__(self, plans: dict[str, FieldPlan], key: Callable[[str], str]) -> None:
+        super().__init__(plans)
+        self._key = key
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(self._key(name), default)
 
 
 def _spec_key(spec: OperatorSpec) -> str:

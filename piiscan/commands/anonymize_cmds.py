@@ -15,6 +15,7 @@ import click
 from piiscan.classification import TEXT_FIELD
 from piiscan.commands.messages import warn
 from piiscan.policy import LEVELS
+from piiscan.terminal import printable
 
 _KEY_FILE = click.option(
     "--key-file",
@@ -170,10 +171,12 @@ def _summary(result: object) -> None:
         f"{len(result.report.failed)} failed; {fields} field(s) transformed; "
         f"manifest: {result.manifest_path}"
     )
-    for a in skipped:
-        click.echo(f"skipped: {a.asset}: {a.reason}", err=True)
-    for a in result.report.failed:
-        click.echo(f"FAILED: {a.asset}: {a.reason or '; '.join(a.notes)}", err=True)
+    shown = result.manifest["assets"]  # names and reasons as the manifest shows them (masked)
+    for a in (a for a in shown if a["status"] == "skipped"):
+        click.echo(printable(f"skipped: {a['asset']}: {a['reason']}"), err=True)
+    for a in (a for a in shown if a["status"] == "failed"):
+        reason = a["reason"] or "; ".join(a["notes"])
+        click.echo(printable(f"FAILED: {a['asset']}: {reason}"), err=True)
     for warning in result.manifest.get("warnings", []):
         warn(warning)
     v = result.verification
@@ -181,9 +184,9 @@ def _summary(result: object) -> None:
         click.echo("verification: skipped (--no-verify)")
         return
     for leak in v.leaks:
-        click.echo(left_line(leak, v.level), err=True)
+        click.echo(printable(left_line(leak, v.level)), err=True)
     for err in v.errors:
-        click.echo(f"verification error: {err}", err=True)
+        click.echo(printable(f"verification error: {err}"), err=True)
     click.echo(closing_line(v))
 
 
@@ -256,5 +259,7 @@ def deanonymize(
     report = run(
         source, target, manifest_path, Keyring.load(key_file), load_config(), overwrite=overwrite
     )
-    click.echo(f"{len(report.assets)} asset(s) written, {len(report.failed)} failed")
+    written = sum(1 for a in report.assets if a.status == "copied")
+    skipped = sum(1 for a in report.assets if a.status == "skipped")
+    click.echo(f"{written} asset(s) written, {skipped} skipped, {len(report.failed)} failed")
     sys.exit(1 if report.failed else 0)

@@ -41,7 +41,7 @@ def _model_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--config",
             "config_path",
             type=click.Path(dir_okay=False),
-            help="TOML config file [default: piiscan.toml in --repo or here].",
+            help="TOML config file [default: piiscan.toml in --repo; for diff, as BASE holds it].",
         ),
     ]
     for option in reversed(options):
@@ -96,7 +96,7 @@ def render(result: Any, fmt: str) -> str:
     "--baseline",
     "baseline_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Baseline of accepted findings [default: .piiscan-baseline.json at the repo root].",
+    help="Baseline of accepted findings [default: .piiscan-baseline.json as BASE holds it].",
 )
 @click.option(
     "--allow-test-values/--no-allow-test-values",
@@ -141,11 +141,13 @@ def diff(
     with --all-files every tracked file.
 
     Exit 1 when a new finding (not baselined, not allowed) is at or above --fail-on.
+
+    Settings, policy and baseline are read as BASE holds them (HEAD without BASE), or
+    from --config/--policy/--baseline outside the repository: never from the change.
     """
     from piiscan.commands.output import check_writable, write_text
     from piiscan.gate.runner import run_diff
 
-    config = gate_load_config(repo, config_path, ner, spacy_model, policy_path)
     check_writable(output, f"{fmt} output")
     result = run_diff(
         repo,
@@ -153,7 +155,9 @@ def diff(
         staged=staged,
         worktree=worktree,
         all_files=all_files,
-        config=config,
+        config_path=config_path,
+        policy_path=policy_path,
+        spacy_model=spacy_model or (None if ner else "none"),
         baseline_path=baseline_path,
         allow_test_values=allow_test_values,
         fail_on=fail_on,

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from piiscan.terminal import printable_lines
+
 _state = {"quiet": False}
 
 
@@ -23,7 +25,7 @@ class _LowerCaseLevel(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         record.levelname_lower = record.levelname.lower()
-        return super().format(record)
+        return printable_lines(super().format(record))
 
 
 def configure(verbose: int = 0, quiet: bool = False) -> None:
@@ -38,6 +40,9 @@ def configure(verbose: int = 0, quiet: bool = False) -> None:
         root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("presidio-analyzer").setLevel(max(level, logging.ERROR))
+    # botocore's debug lines quote whole response bodies: an object listing names every
+    # key, before piiscan has read (and masked) one of them
+    logging.getLogger("botocore.parsers").setLevel(max(level, logging.INFO))
 
 
 def is_quiet() -> bool:
@@ -47,13 +52,13 @@ def is_quiet() -> bool:
 def say(message: str) -> None:
     """One informational line on stderr (``report written to …``), unless ``-q``."""
     if not _state["quiet"]:
-        click.echo(message, err=True)
+        click.echo(printable_lines(message), err=True)
 
 
 def warn(message: str) -> None:
     """One ``warning: …`` line on stderr, unless ``-q``."""
     if not _state["quiet"]:
-        click.echo(f"warning: {message}", err=True)
+        click.echo(f"warning: {printable_lines(message)}", err=True)
 
 
 def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -63,13 +63,15 @@ class FieldPartial(FieldCounts):
         findings: Sequence[ValueFinding] = (),
         prose: bool = False,
         reserved: Sequence[str] = (),
+        shape: str | None = None,
     ) -> None:
         """One distinct value seen ``count`` times, first at ``key``.
 
         ``entities`` are the personal types it counts as (best score each), ``evidence``
         the masked string per type, ``findings`` its free-text spans (when ``free``);
         ``prose`` whether it reads as sentences (see :func:`looks_like_prose`),
-        ``reserved`` the types it was set aside for as a reserved/test value.
+        ``reserved`` the types it was set aside for as a reserved/test value, ``shape``
+        its :func:`~piiscan.classification.value_shape` (None for free text).
         """
         self.examined += count
         self.distinct_analyzed += 1
@@ -86,6 +88,8 @@ class FieldPartial(FieldCounts):
                 self._evidence(entity, masked, key)
         for entity in reserved:
             self.reserved[entity] += count
+        if shape is not None:
+            self.add_shape(shape, entities)
         for i, f in enumerate(findings):
             self.findings.append((key, i, f))
         self.findings_total += len(findings)

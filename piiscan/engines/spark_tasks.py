@@ -24,6 +24,7 @@ from piiscan.classification import (
     looks_like_free_text,
     looks_like_prose,
     reserved_types,
+    value_shape,
 )
 from piiscan.config import Config
 from piiscan.connectors.readers.parquet_reader import flatten_batch
@@ -254,7 +255,8 @@ def fold_value(
     free = looks_like_free_text(text)
     entities = acc.judge_value(text, spans, free)
     personal = {e: s for e, s in entities.items() if policy.is_personal(e)}
-    evidence = {e: encoder.encode(text, e) for e in personal}
+    real = [s for s in spans if not s.reserved]
+    evidence = {e: encoder.encode_detected(text, real, e) for e in personal}
     findings = [
         ValueFinding(
             s.entity_type,
@@ -268,5 +270,13 @@ def fold_value(
     ]
     prose = free and looks_like_prose(text)
     partial.add_value(
-        n, key, personal, evidence, free, findings, prose, reserved=reserved_types(entities)
+        n,
+        key,
+        personal,
+        evidence,
+        free,
+        findings,
+        prose,
+        reserved=reserved_types(entities),
+        shape=None if free else value_shape(text),
     )

@@ -14,7 +14,9 @@ from typing import Literal
 from piiscan.policy import level_rank
 
 FindingStatus = Literal["new", "baselined", "allowed"]
-SkipReason = Literal["binary", "too_large", "deleted", "submodule", "unreadable", "excluded"]
+SkipReason = Literal[
+    "binary", "too_large", "deleted", "submodule", "unmerged", "unreadable", "excluded"
+]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 ``run_diff`` scans only the lines a change adds (a branch against the merge base with
 BASE, the staged changes, or the uncommitted work tree), applies allow comments, test
 values and the baseline, and returns a :class:`GateResult`, whose ``failing`` findings are
-the check's verdict. ``create_baseline``/``update_baseline`` scan every tracked file.
+the check's verdict. Settings, policy and baseline come from the trusted commit or from
+CI, never from the change (:mod:`piiscan.gate.trust`); every file the change touches is
+scanned, the baseline file included. ``create_baseline``/``update_baseline`` scan every
+tracked file.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from piiscan import __version__
 from piiscan.config import Config
-from piiscan.errors import UsageError
-from piiscan.gate import gitdiff
+from piiscan.errors import ConfigError, UsageError
+from piiscan.gate import gitdiff, trust
 from piiscan.gate.baseline import (
     DEFAULT_FILE,
     KEY_ENV,
@@ -63,13 +66,6 @@ def _diff_scanner(
     )
 
 
-def _default_baseline(root: Path, baseline_path: Path | None) -> Path | None:
-    if baseline_path is not None:
-        return baseline_path if baseline_path.is_absolute() else Path.cwd() / baseline_path
-    default = root / DEFAULT_FILE
-    return default if default.is_file() else None
-
-
 def _rel(root: Path, path: Path | None) -> str | None:
     """``path`` relative to the repository (to leave the baseline file out of scans)."""
     if path is None:
@@ -91,14 +87,23 @@ def run_diff(
     staged: bool = False,
     worktree: bool = False,
     all_files: bool = False,
-    config: Config,
+    config: Config | None = None,
+    config_path: str | None = None,
+    policy_path: str | None = None,
+    spacy_model: str | None = None,
     baseline_path: Path | None = None,
     allow_test_values: bool = True,
     fail_on: str | None = "high",
     env: dict[str, str] | None = None,
 ) -> GateResult:
     """Scan what a change adds; see the module docstring. ``all_files``: every line of
-    every tracked file in the work tree instead (what is already in the repository)."""
+    every tracked file in the work tree instead (what is already in the repository).
+
+    Settings come from ``config`` when given (library callers), else from
+    ``config_path`` or the trusted commit's ``piiscan.toml``; ``policy_path`` and
+    ``spacy_model`` override. The trusted commit is BASE's tip, or HEAD without BASE
+    (:mod:`piiscan.gate.trust`): nothing the change under review holds is trusted.
+    """
     if sum((staged, worktree, all_files)) > 1:
         raise UsageError("give one of --staged, --worktree and --all-files")
     if all_files and base is not None:
@@ -121,21 +126,36 @@ def run_diff(
         label = base or gitdiff.default_base(root)
         base_commit = gitdiff.merge_base(root, label)
         head = "HEAD"
-    bl_path = _default_baseline(root, baseline_path)
-    baseline = load_baseline(bl_path) if bl_path is not None else None
-    if baseline is not None:
-        fingerprint = baseline.fingerprinter(env)
-    else:
-        key = env.get(KEY_ENV)
-        fingerprint = Fingerprinter(key.encode("utf-8") if key else secrets.token_bytes(16))
-    skip = _rel(root, bl_path) or DEFAULT_FILE
-    scanner = _diff_scanner(
-        config,
-        fingerprint,
-        lambda p: gitdiff.first_line(root, p, staged=staged, worktree=worktree or all_files),
-        allow_test_values,
-    )
+    trusted_name = base or (label if head == "HEAD" else "HEAD")
+    trusted_rev = gitdiff.commit_of(root, trusted_name)
+    with trust.trusted(root, trusted_rev, trusted_name) as inputs:
+        try:
+            settings = inputs.settings(
+                config,
+                config_path=config_path,
+                policy_path=policy_path,
+                spacy_model=spacy_model,
+                env=dict(env),
+            )
+            baseline = inputs.baseline(baseline_path, dict(env))
+            if baseline is not None:
+                fingerprint = baseline.fingerprinter(env)
+            else:
+                key = env.get(KEY_ENV)
+                salt = key.encode("utf-8") if key else secrets.token_bytes(16)
+                fingerprint = Fingerprinter(salt)
+            scanner = _diff_scanner(
+                settings,
+                fingerprint,
+                lambda p: gitdiff.first_line(
+                    root, p, staged=staged, worktree=worktree or all_files
+                ),
+                allow_test_values,
+            )
+        except ConfigError as exc:  # name the trusted commit's files, not temporary paths
+            raise ConfigError(inputs.relabel(str(exc))) from None
     renamed: dict[str, str] = {}
+    touched: set[str] = set()
     changes = (
         (gitdiff.whole_file(p, gitdiff.read_worktree(root, p)) for p in gitdiff.tracked_files(root))
         if all_files
@@ -144,18 +164,20 @@ def run_diff(
         )
     )
     for change in changes:
-        if change.path == skip:
-            continue
+        touched.update(p for p in (change.path, change.old_path) if p)
         if change.old_path and change.status == "R":
             renamed[change.path] = change.old_path
         scanner.add(change)
     if worktree:
         for path in gitdiff.untracked_files(root):
-            if path != skip:
-                scanner.add(gitdiff.whole_file(path, gitdiff.read_worktree(root, path)))
+            touched.add(path)
+            scanner.add(gitdiff.whole_file(path, gitdiff.read_worktree(root, path)))
     findings = scanner.finish()
     if baseline is not None:
         findings = _apply_baseline(findings, baseline, renamed)
+    notes = list(scanner.notes)
+    if not all_files:
+        notes += inputs.notes(touched)
     return GateResult(
         base=label if not (staged or worktree) or base else head,
         base_commit=None if (staged or worktree) and base is None else base_commit,
@@ -167,7 +189,7 @@ def run_diff(
         fail_on=fail_on,
         tool_version=__version__,
         policy=_policy_label(scanner.policy),
-        notes=tuple(scanner.notes),
+        notes=tuple(notes),
     )
 
 

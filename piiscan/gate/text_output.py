@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from piiscan.gate.findings import GateResult
+from piiscan.terminal import printable
 
 MAX_SKIPPED_LISTED = 20
 
@@ -42,7 +43,7 @@ def render(result: GateResult) -> str:
         out.append(f"  … {len(result.skipped) - MAX_SKIPPED_LISTED} more skipped files")
     out += [f"note: {n}" for n in result.notes]
     out.append(verdict(result))
-    return "\n".join(out) + "\n"
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 def verdict(result: GateResult) -> str:
