@@ -12,9 +12,11 @@ setup: ## create .venv and install piiscan with the dev extras
 test: ## lint, then the whole test suite (installs PostgreSQL if missing)
 	bash scripts/test.sh
 
-lint: setup ## ruff lint and format check
+lint: setup ## ruff lint and format check, mypy and import-linter over the installed layout
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/package_tree.py mypy
+	$(PY) scripts/package_tree.py lint-imports
 
 demo: ## scan the demo data and print the report
 	bash scripts/demo.sh

@@ -197,7 +197,7 @@ def inventory_predictions(inventory: Mapping[str, Any]) -> tuple[dict[str, list[
 # -- vanilla Presidio (runs in a child process) -----------------------------------------
 def sample_cells(path: Path, cells: int, seed: int) -> dict[str, list[str]]:
     """A uniform random sample of ``cells`` cells as column -> non-null texts (streamed)."""
-    from piiscan.pipeline import to_text
+    from piiscan.scanning.column import to_text
 
     pf = pq.ParquetFile(path)
     rows, names = pf.metadata.num_rows, pf.schema_arrow.names

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from s3 import FAKE_AWS_ENV, MotoServer, find_moto_server  # noqa: E402  (tests/s3.py)
 
 from piiscan.config import Config  # noqa: E402
-from piiscan.pipeline import Scanner, build_detectors  # noqa: E402
-from piiscan.registry import default_registry  # noqa: E402
+from piiscan.registry import build_detectors, default_registry  # noqa: E402
+from piiscan.scanning.scanner import Scanner  # noqa: E402
 
 FIRST = ["Ann", "Bob", "Chen", "Dara", "Emil", "Farah", "Goran", "Hana", "Ivo", "Jun"]
 LAST = ["Smith", "Garcia", "Okafor", "Novak", "Tanaka", "Müller", "Rossi", "Kowalski"]

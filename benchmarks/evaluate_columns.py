@@ -245,7 +245,7 @@ def render(m: Metrics, verbose: bool = False) -> str:
 def run_scan(sources: Sequence[str], spacy_model: str | None) -> dict[str, Any]:
     """Scan ``sources`` in-process and return the inventory as a dict."""
     from piiscan.config import Config
-    from piiscan.pipeline import Scanner
+    from piiscan.scanning.scanner import Scanner
 
     # the corpus is drawn from reserved ranges (Faker's example.* e-mails): count them
     config = Config(spacy_model=spacy_model, progress=False, ignore_reserved=False)

@@ -199,7 +199,7 @@ def free_text_columns(values: Mapping[str, Mapping[str, list[str]]]) -> frozense
 # -- piiscan -------------------------------------------------------------------------
 def piiscan_predictions(files: Mapping[str, Path], config: Config) -> dict[str, dict]:
     """dataset -> column -> {personal entity type: share}, from one Scanner."""
-    from piiscan.pipeline import Scanner
+    from piiscan.scanning.scanner import Scanner
 
     scanner = Scanner(config)
     out: dict[str, dict[str, dict[str, float]]] = {}
@@ -220,7 +220,7 @@ def piiscan_predictions(files: Mapping[str, Path], config: Config) -> dict[str, 
 def column_values(path: Path, config: Config, limit: int) -> dict[str, list[str]]:
     """Up to ``limit`` non-null values per column, read by piiscan's file connector."""
     from piiscan.connectors.files import FileConnector
-    from piiscan.pipeline import to_text
+    from piiscan.scanning.column import to_text
 
     values: dict[str, list[str]] = {}
     connector = FileConnector(str(path), config)
@@ -249,9 +249,10 @@ def vanilla_analyzer(spacy_model: str | None) -> Any:
     from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine, RecognizerRegistry
 
     from piiscan.detectors.nlp import resolve_model
-    from piiscan.detectors.presidio_detector import OfflineEmailRecognizer, _PreloadedSpacyEngine
+    from piiscan.detectors.presidio_engines import PreloadedSpacyEngine
+    from piiscan.detectors.presidio_recognizers import OfflineEmailRecognizer
 
-    engine = _PreloadedSpacyEngine(resolve_model(spacy_model).nlp, "en")
+    engine = PreloadedSpacyEngine(resolve_model(spacy_model).nlp, "en")
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
     registry.remove_recognizer("EmailRecognizer")
@@ -262,7 +263,7 @@ def vanilla_analyzer(spacy_model: str | None) -> Any:
 
 def vanilla_column(values: list[str], batch: Any) -> dict[str, float]:
     """{type: share} for the types that reach ``VANILLA_SHARE`` of the values."""
-    from piiscan.detectors.presidio_detector import ENTITY_ALIASES
+    from piiscan.detectors.presidio_steps import ENTITY_ALIASES
 
     if not values:
         return {}

@@ -65,9 +65,10 @@ def vanilla_predictions(texts: list[str], spacy_model: str | None) -> list[list[
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
     from piiscan.detectors.nlp import resolve_model
-    from piiscan.detectors.presidio_detector import ENTITY_ALIASES, _PreloadedSpacyEngine
+    from piiscan.detectors.presidio_engines import PreloadedSpacyEngine
+    from piiscan.detectors.presidio_steps import ENTITY_ALIASES
 
-    engine = _PreloadedSpacyEngine(resolve_model(spacy_model).nlp, "en")
+    engine = PreloadedSpacyEngine(resolve_model(spacy_model).nlp, "en")
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])

@@ -21,7 +21,7 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 CHILD = """
 import json, sys
 from piiscan.config import Config
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 root, db = sys.argv[1], sys.argv[2]
 inv = Scanner(Config(spacy_model="none", progress=False)).scan([root, "sqlite:///" + db])
 internal = sum("internal error" in e.reason for e in inv.errors)

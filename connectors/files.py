@@ -42,20 +42,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from piiscan.config import Config
+from piiscan.connectors.format_plugins import FormatPlugins
 from piiscan.connectors.readers import FORMATS, SNIFF_BYTES, format_for, mismatch
 from piiscan.connectors.readers.archives import ArchiveLimits, SkippedMember, expand
+from piiscan.connectors.readers.avro_reader import avro_batches
 from piiscan.connectors.readers.blob import Blob, PathBlob
 from piiscan.connectors.readers.csv_reader import csv_batches
-from piiscan.connectors.readers.documents import (
-    avro_batches,
-    docx_lines,
-    eml_attachments,
-    eml_lines,
-    pdf_lines,
-    xlsx_sheet_batches,
-    xlsx_sheet_names,
-)
+from piiscan.connectors.readers.docx_reader import docx_lines
+from piiscan.connectors.readers.eml_reader import eml_attachments, eml_lines
 from piiscan.connectors.readers.encoding import read_head, sniff_magic
+from piiscan.connectors.readers.excel_reader import xlsx_sheet_batches, xlsx_sheet_names
 from piiscan.connectors.readers.json_reader import json_batches, jsonl_batches
 from piiscan.connectors.readers.parquet_reader import (
     open_parquet,
@@ -63,22 +59,31 @@ from piiscan.connectors.readers.parquet_reader import (
     parquet_columns,
     projected_columns,
 )
+from piiscan.connectors.readers.pdf_reader import pdf_lines
 from piiscan.connectors.readers.text_reader import text_lines
 from piiscan.connectors.readers.unknown import skip_reason
-from piiscan.connectors.storage import ObjectStore, filesystem_class, is_store_url, scheme_of
+from piiscan.connectors.storage import (
+    STORE_SCHEMES,
+    ObjectStore,
+    filesystem_class,
+    is_store_url,
+    scheme_of,
+)
 from piiscan.connectors.walk import walk
 from piiscan.errors import AssetError, EmptyAsset, SourceError
 from piiscan.masking import mask_url
-from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector
+from piiscan.plugins import Asset, AssetKind, ColumnInfo, Connector, FileFormat
+from piiscan.registry import default_registry
 from piiscan.selection import NothingSelected, Selection
 
 #: Formats the readers of this module handle; others go to the hook in FileAsset.
 TABLE_FORMATS = ("csv", "json", "jsonl", "parquet")
 #: Read as lines of unstructured text.
 TEXT_FORMATS = ("text", "pdf", "docx", "eml")
-#: Read by :mod:`~piiscan.connectors.readers.documents` and
-#: :mod:`~piiscan.connectors.readers.archives`: their content is checked against the
-#: extension before reading (an ``.xlsx`` that is not a workbook is an error).
+#: Read by the document readers (``excel_reader``, ``pdf_reader``, ``docx_reader``,
+#: ``eml_reader``, ``avro_reader``) and :mod:`~piiscan.connectors.readers.archives`:
+#: their content is checked against the extension before reading (an ``.xlsx`` that is
+#: not a workbook is an error).
 OTHER_FORMATS: tuple[str, ...] = ("xlsx", "pdf", "docx", "eml", "avro", "archive")
 #: Formats whose members (archive members, sheets, attachments) are assets of their own.
 CONTAINER_FORMATS = ("archive", "xlsx", "eml")
@@ -94,10 +99,13 @@ def source_path(source: str) -> Path:
     return Path(source).expanduser()
 
 
-def file_selection(include: Iterable[str], exclude: Iterable[str]) -> Selection:
+def file_selection(
+    include: Iterable[str], exclude: Iterable[str], suffixes: Iterable[str] = ()
+) -> Selection:
     """The include/exclude patterns as they apply to files: ``/``-separated paths, and
-    the extensions the readers know are part of a file name."""
-    return Selection(include, exclude, paths=True, suffixes=tuple(FORMATS))
+    the extensions the readers know (and format plugins' ``suffixes``) are part of a
+    file name."""
+    return Selection(include, exclude, paths=True, suffixes=(*FORMATS, *suffixes))
 
 
 def name_parts(name: str) -> tuple[str, ...]:
@@ -125,8 +133,8 @@ class FileAsset(Asset):
         self._parquet_meta: pq.FileMetaData | None = None
         self._kept: dict[str, bool] = {}
 
-    @property  # type: ignore[override]
-    def bytes_read(self) -> int:
+    @property
+    def bytes_read(self) -> int:  # type: ignore[override]  # Asset's attribute, read from the blob
         """Bytes fetched from the file or store so far (sniffing included)."""
         return self.blob.bytes_read
 
@@ -328,6 +336,23 @@ class SheetAsset(FileAsset):
         )
 
 
+class PluginFileAsset(FileAsset):
+    """A file of a format a plugin reads (:class:`~piiscan.plugins.FileFormat`)."""
+
+    def __init__(
+        self, blob: Blob, file_format: FileFormat, config: Config, selection: Selection
+    ) -> None:
+        super().__init__(blob, f"plugin:{file_format.name}", config, selection)
+        self.file_format = file_format
+        self.kind = "text" if file_format.kind == "text" else "file"
+
+    def _other_batches(self, fmt: str | None) -> Iterator[pa.RecordBatch]:
+        return self.file_format.batches(self.blob, self._limit, self.notes)
+
+    def _other_lines(self, fmt: str | None) -> Iterator[str]:
+        return self.file_format.lines(self.blob, self._limit, self.notes)
+
+
 class UnreadableAsset(Asset):
     """A container or member found unreadable while listing (archive limit, unsafe member
     name, misleading extension): reading it raises the reason, so the scan records it in
@@ -367,10 +392,16 @@ class FileConnector(Connector):
         "Local files and directories, and object stores through fsspec "
         "(s3://, gs://, az://): CSV/TSV, JSON, JSON Lines, Parquet, text"
     )
+    #: ``file://`` and the object stores piiscan has an extra for; another installed
+    #: fsspec protocol (``memory://``) reaches :meth:`accepts`.
+    schemes = ("file", *STORE_SCHEMES)
+    takes_paths = True
 
     def __init__(self, source: str, config: Config) -> None:
         super().__init__(source, config)
-        self.selection = file_selection(config.include, config.exclude)
+        #: Formats plugins read, for suffixes no built-in reader takes.
+        self.formats = FormatPlugins(default_registry, config)
+        self.selection = file_selection(config.include, config.exclude, self.formats.suffixes)
         #: (name, reason) of what was left out while listing: files of no readable type,
         #: version-control internals, links not followed (filled as :meth:`assets` runs).
         self.skipped: list[tuple[str, str]] = []
@@ -392,6 +423,7 @@ class FileConnector(Connector):
 
     @classmethod
     def accepts(cls, source: str) -> bool:
+        """A path that exists or looks like one, a ``file:`` URL, any object-store URL."""
         if "://" in source:
             return source.lower().startswith("file://") or is_store_url(source)
         if source.lower().startswith("file:"):
@@ -431,6 +463,19 @@ class FileConnector(Connector):
                 else:
                     self._skip(entry.rel, entry.reason)
 
+    def _plugin_assets(self, blob: Blob, file_format: FileFormat) -> Iterator[Asset]:
+        """A file a format plugin reads, unless the patterns leave it out."""
+        parts = name_parts(blob.name)
+        fields = file_format.kind != "text"
+        if self.selection.asset(parts, fields=fields) not in ("all", "some"):
+            return
+        if blob.size == 0:
+            self.selection.seen(parts)  # no fields to see
+            if self.selection.asset(parts, fields=False) == "all":
+                yield EmptyFileAsset(blob.name)
+            return
+        yield PluginFileAsset(blob, file_format, self.config, self.selection)
+
     def _skip(self, name: str, reason: str) -> None:
         """Record a file or folder left out (not read), unless the patterns exclude it."""
         if not self.selection.excluded(name_parts(name)):
@@ -453,6 +498,10 @@ class FileConnector(Connector):
 
     def _blob_assets(self, blob: Blob, single: bool) -> Iterator[Asset]:
         fmt = format_for(blob.name)
+        plugin = self.formats.for_name(blob.name) if fmt is None else None
+        if plugin is not None:
+            yield from self._plugin_assets(blob, plugin)
+            return
         if not self._admits(blob.name, fmt):
             return
         if blob.size == 0:

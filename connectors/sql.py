@@ -410,6 +410,9 @@ class SqlConnector(Connector):
 
     name = "sql"
     description = "Databases by SQLAlchemy URL (sqlite:///file.db, postgresql://…)"
+    #: SQLAlchemy's own dialects (``postgresql+psycopg`` matches ``postgresql``); a
+    #: third-party dialect's scheme (``duckdb://``) reaches :meth:`accepts`.
+    schemes = ("sqlite", "postgresql", "mysql", "mariadb", "mssql", "oracle")
 
     def __init__(self, source: str, config: Config) -> None:
         super().__init__(source, config)
@@ -434,6 +437,7 @@ class SqlConnector(Connector):
 
     @classmethod
     def accepts(cls, source: str) -> bool:
+        """Any URL SQLAlchemy parses that is not a file or object-store URL."""
         if not re.match(r"^[A-Za-z][\w+.-]+://", source) or is_store_url(source):
             return False
         try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import errno
 import importlib.util
 import io
-import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
@@ -30,6 +29,7 @@ from piiscan.connectors.walk import VCS_DIRS, VCS_REASON
 from piiscan.errors import AssetError, SourceError, UsageError
 from piiscan.install import install_command
 from piiscan.masking import mask_url
+from piiscan.plugins import source_scheme
 
 T = TypeVar("T")
 
@@ -44,6 +44,9 @@ EXTRAS = {
     "abfss": "azure",
     "adl": "azure",
 }
+#: The object-store URL schemes the files connector declares (others installed through
+#: fsspec are recognised by :func:`is_store_url`).
+STORE_SCHEMES: tuple[str, ...] = tuple(EXTRAS)
 #: fsspec protocols that are not object stores to list (wrappers, archives, web pages).
 NOT_STORES = frozenset(
     {
@@ -97,12 +100,11 @@ _TRANSIENT_NAMES = {
 #: rate-limits); piiscan's :data:`RETRY_ATTEMPTS` come on top, so a permanently failing
 #: object costs at most ``RETRY_ATTEMPTS * S3_CLIENT_ATTEMPTS`` requests.
 S3_CLIENT_ATTEMPTS = 3
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def scheme_of(source: str) -> str | None:
-    match = _SCHEME.match(source)
-    return match.group(1).lower() if match else None
+    """The scheme of a ``scheme://`` URL, lower case; None for anything else."""
+    return source_scheme(source) if "://" in source else None
 
 
 def is_store_url(source: str) -> bool:

@@ -119,7 +119,8 @@ def _chars(items: Items, fold: bool) -> tuple[list[frozenset[str]], bool]:
             seq.append(one)
             continue
         if op in _REPEATS and av[0] == av[1] and av[0] <= MAX_FIXED and len(av[2]) == 1:
-            inner = _single(*next(iter(av[2])), fold)
+            inner_op, inner_av = next(iter(av[2]))
+            inner = _single(inner_op, inner_av, fold)
             if inner is not None:
                 seq += [inner] * av[0]
                 continue

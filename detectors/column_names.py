@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -185,7 +185,13 @@ class ColumnNameDetector(Detector):
     name = "column_names"
     description = "entity-type priors from column/field names (multilingual dictionary)"
 
-    def analyze(self, texts: Sequence[str], *, field: str | None = None) -> list[list[Span]]:
+    def analyze(
+        self,
+        texts: Sequence[str],
+        *,
+        field: str | None = None,
+        entities: Collection[str] | None = None,
+    ) -> list[list[Span]]:
         return [[] for _ in texts]
 
     def field_hints(self, field: str) -> list[Hint]:

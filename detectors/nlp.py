@@ -77,7 +77,8 @@ class ResolvedModel:
         labels: set[str] = set()
         for _name, pipe in self.nlp.pipeline:
             if type(pipe).__name__ == "EntityRecognizer":
-                labels.update(str(label) for label in pipe.labels)
+                # spaCy types components as plain callables; an EntityRecognizer has labels
+                labels.update(str(label) for label in pipe.labels)  # type: ignore[attr-defined]
         return tuple(sorted(labels))
 
     @property

@@ -194,7 +194,8 @@ def _whole_value(text: str, score: float, source: str, entity: str = "PERSON") -
     stripped = text.strip()
     start = text.find(stripped) if stripped else 0
     metadata = {"recognizer_name": source}
-    return RecognizerResult(entity, start, start + len(stripped), score, None, metadata)
+    end = start + len(stripped)
+    return RecognizerResult(entity, start, end, score, recognition_metadata=metadata)
 
 
 def score_cell_person(
@@ -215,8 +216,13 @@ def score_cell_person(
     lexicon = name_score(text)
     if lexicon >= LEXICON_CORROBORATED and ner_person:
         lexicon = min(1.0, lexicon + 0.15)
-    shape_counts = name_shaped is not None and (strong or bool(ner_person))
-    if shape_counts and lexicon < NAME_SHAPE_SCORE and name_shaped(text):
+    shape_counts = strong or bool(ner_person)
+    if (
+        name_shaped is not None
+        and shape_counts
+        and lexicon < NAME_SHAPE_SCORE
+        and name_shaped(text)
+    ):
         lexicon = NAME_SHAPE_SCORE
     if lexicon > 0:
         others.append(_whole_value(text, lexicon, "NameLexicon"))
@@ -362,7 +368,9 @@ def lexicon_people(text: str, name_score: NameScorer) -> list[RecognizerResult]:
             score = max(score, CUED_NAME_SCORE)
         if score >= FULL_NAME_SCORE or (match.group("cue") and score >= CUED_NAME_SCORE):
             metadata = {"recognizer_name": "NameLexicon"}
-            found.append(RecognizerResult("PERSON", start, start + len(run), score, None, metadata))
+            end = start + len(run)
+            person = RecognizerResult("PERSON", start, end, score, recognition_metadata=metadata)
+            found.append(person)
     return found
 
 

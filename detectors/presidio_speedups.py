@@ -38,6 +38,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumber, PhoneNumberMatch, PhoneNumberMatcher
 from phonenumbers import phonenumbermatcher as _pnm
+from phonenumbers.re_util import fullmatch
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
@@ -59,7 +60,7 @@ def enable_phone_pattern_cache() -> None:
 def _verified(candidate: str, region: str | None, leniency: int) -> PhoneNumber | None:
     """The number ``candidate`` parses to when it passes ``leniency`` (``phonenumbers``'
     own checks, in its order), else None. The returned object is shared: read it only."""
-    if not _pnm.fullmatch(_pnm._MATCHING_BRACKETS, candidate) or _pnm._PUB_PAGES.search(candidate):
+    if not fullmatch(_pnm._MATCHING_BRACKETS, candidate) or _pnm._PUB_PAGES.search(candidate):
         return None
     try:
         number = phonenumbers.parse(candidate, region, keep_raw_input=True)
@@ -123,6 +124,8 @@ class MemoRegistry(RecognizerRegistry):
     """A registry that remembers which recognizers serve each requested set of types
     (the analyzer asks on every call; the registry does not change once built)."""
 
+    recognizers: list[EntityRecognizer]  # Presidio's annotation: any iterable; a list here
+
     def get_recognizers(
         self,
         language: str,
@@ -145,7 +148,7 @@ class _LeanCopyResult(RecognizerResult):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RecognizerResult:
         new = copy.copy(self)
-        new.__class__ = RecognizerResult
+        new.__class__ = RecognizerResult  # type: ignore[assignment]  # the copy is a plain result
         if self.analysis_explanation is not None:
             new.analysis_explanation = copy.copy(self.analysis_explanation)
         if self.recognition_metadata is not None:
@@ -207,7 +210,7 @@ class LeanAnalyzerEngine(AnalyzerEngine):
         finally:
             for result in results:
                 if type(result) is _LeanCopyResult:
-                    result.__class__ = RecognizerResult
+                    result.__class__ = RecognizerResult  # type: ignore[assignment]  # back to plain
 
 
 class _LiftCheck:

@@ -1,6 +1,6 @@
 """Can a table cell still be *reported* as anything? If not, Presidio need not read it.
 
-The prefilter (:mod:`piiscan.prefilter`) says which recognizers could match a value at
+The prefilter (:mod:`piiscan.detectors.prefilter`) says which recognizers could match a value at
 all. Many matches can never count: in a table cell a type counts only from its floor
 (``min_score``, or the lower floor of a type the column name hints at), and most
 patterns score far below it unless context lifts them. ``ORD-2024-000123`` is a valid
@@ -38,13 +38,13 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from piiscan.classification import HINTED_MIN_SCORE, HINTED_MIN_SCORE_BY_TYPE
 from piiscan.detectors import slow_patterns
+from piiscan.detectors.prefilter import NER_RECOGNIZER, pattern_based
 from piiscan.detectors.recognizers.base import (
     CONTEXT_BOOST,
     RuleRecognizer,
     fold,
     shared_compile,
 )
-from piiscan.prefilter import NER_RECOGNIZER, pattern_based
 
 #: Presidio's LemmaContextAwareEnhancer defaults (piiscan builds it with these).
 PRESIDIO_BOOST = 0.35
@@ -158,7 +158,8 @@ def ceiling_for(recognizer: object) -> Ceiling:
     try:
         patterns = tuple(
             (shared_compile(p, flags), float(p.score))
-            for p in recognizer.patterns  # type: ignore[attr-defined]
+            # Presidio assigns PatternRecognizer.patterns unannotated: mypy cannot type it
+            for p in recognizer.patterns  # type: ignore[has-type]
         )
     except regex.error:
         return Ceiling(name, entities)

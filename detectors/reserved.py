@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from piiscan.checksums import iban_mod97, luhn_valid
+
 RESERVED_DOMAINS = frozenset({"example.com", "example.org", "example.net"})
 RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
 
@@ -124,22 +126,6 @@ def is_reserved_domain(host: str) -> bool:
     if host in RESERVED_DOMAINS or any(host.endswith("." + d) for d in RESERVED_DOMAINS):
         return True
     return "." in host and host.rsplit(".", 1)[1] in RESERVED_TLDS
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def iban_mod97(compact: str) -> int:
-    """ISO 7064 MOD 97-10 of an IBAN (1 means checksum-valid)."""
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97
 
 
 @functools.lru_cache(maxsize=1)

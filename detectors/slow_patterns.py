@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import regex
-from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+
+from piiscan.detectors.recognizers.base import shared_compile
 
 #: Seconds one pack pattern may run on one value.
 PATTERN_TIMEOUT_S = 1.0
@@ -68,6 +69,10 @@ class GuardedPatternRecognizer(PatternRecognizer):
     each, a pattern that ran out being skipped from then on (see the module docstring).
     Its results come from its patterns only, as Presidio's do."""
 
+    # Presidio assigns these in __init__ without annotations mypy can infer from.
+    name: str
+    patterns: list[Pattern]
+
     def analyze(
         self,
         text: str,
@@ -75,20 +80,15 @@ class GuardedPatternRecognizer(PatternRecognizer):
         nlp_artifacts: Any = None,
         regex_flags: int | None = None,
     ) -> list[RecognizerResult]:
-        flags = regex_flags or self.global_regex_flags
-        results: list[RecognizerResult] = []
+        flags = regex_flags or self.global_regex_flags or 0
+        results: list[RecognizerResult | None] = []
         for pattern in self.patterns:
             if disabled(pattern.regex):
                 skipped(pattern.regex, self._note(pattern.name))
                 continue
-            if not pattern.compiled_regex or pattern.compiled_with_flags != flags:
-                pattern.compiled_with_flags = flags
-                pattern.compiled_regex = regex.compile(pattern.regex, flags=flags)
+            compiled = shared_compile(pattern, flags)
             try:
-                found = [
-                    m.span()
-                    for m in pattern.compiled_regex.finditer(text, timeout=PATTERN_TIMEOUT_S)
-                ]
+                found = [m.span() for m in compiled.finditer(text, timeout=PATTERN_TIMEOUT_S)]
             except TimeoutError:
                 timed_out(pattern.regex, self._note(pattern.name))
                 continue
@@ -114,7 +114,12 @@ class GuardedPatternRecognizer(PatternRecognizer):
         matched = text[start:end]
         validation = self.validate_result(matched)
         explanation = self.build_regex_explanation(
-            self.name, pattern.name, pattern.regex, pattern.score, validation, flags
+            self.name,
+            pattern.name,
+            pattern.regex,
+            pattern.score,
+            validation,  # type: ignore[arg-type]  # None (not validated) as Presidio passes it
+            flags,
         )
         result = RecognizerResult(
             entity_type=self.supported_entities[0],

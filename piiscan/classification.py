@@ -26,13 +26,16 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
+from typing import cast
 
 from piiscan.masking import EvidenceEncoder
 from piiscan.model import (
     AssetResult,
     EntityVerdict,
     FieldResult,
+    FieldStatus,
     Hint,
+    Level,
     Span,
     TextFinding,
 )
@@ -270,10 +273,11 @@ class FieldCounts:
     @staticmethod
     def counts_from(data: dict[str, object]) -> dict[str, object]:
         """Keyword arguments restoring the counters of :meth:`counts`' output."""
-        return {
-            name: Counter(data[name]) if isinstance(data[name], dict) else data[name]
-            for name in _COUNTS
-        }
+        out: dict[str, object] = {}
+        for name in _COUNTS:
+            value = data[name]
+            out[name] = Counter(value) if isinstance(value, dict) else value
+        return out
 
 
 _COUNTS = tuple(f.name for f in fields(FieldCounts))
@@ -595,7 +599,7 @@ def _drop_dominated(verdicts: list[EntityVerdict], acc: FieldAccumulator) -> lis
     ]
 
 
-def field_status(found: bool, examined: int) -> str:
+def field_status(found: bool, examined: int) -> FieldStatus:
     """``personal``; else ``insufficient`` below MIN_VALUES examined values, or ``none_found``."""
     if found:
         return "personal"
@@ -771,7 +775,7 @@ def judge_asset(
         fields=tuple(fields),
         findings=tuple(findings),
         categories=tuple(sorted({c for f in fields for c in f.categories})),
-        sensitivity=level,
+        sensitivity=cast(Level | None, level),  # the policy's levels are checked against LEVELS
         gdpr=max_gdpr(f.gdpr for f in fields),
         notes=tuple(all_notes),
     )

@@ -3,14 +3,22 @@
 Precedence (lowest to highest): built-in defaults → config file (``piiscan.toml`` /
 ``.piiscan.toml`` in the working directory, or ``--config``) → ``PIISCAN_*`` environment
 variables → command-line flags.
+
+A plugin's options are its own table in the config file, ``[piiscan.plugins.<name>]``
+(or ``[piiscan.detectors.<name>]``, ``[piiscan.connectors.<name>]``,
+``[piiscan.reporters.<name>]``, ``[piiscan.formats.<name>]`` for one kind of plugin of
+that name): :meth:`Config.plugin_options`. Such a table never selects anything; the list
+``detectors = ["presidio", "column_names"]`` does.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from piiscan.errors import ConfigError
@@ -21,6 +29,15 @@ DEFAULT_STATEMENT_TIMEOUT = 600.0
 DEFAULT_LOCK_TIMEOUT = 30.0
 DEFAULT_CONFIG_FILES = ("piiscan.toml", ".piiscan.toml")
 EVIDENCE_MODES = ("masked", "hash", "none")
+#: Config-file tables of plugin options: ``[piiscan.<table>.<plugin name>]`` → the plugin
+#: kind they are for (``None``: any kind of that name).
+PLUGIN_TABLES: dict[str, str | None] = {
+    "plugins": None,
+    "detectors": "detector",
+    "connectors": "connector",
+    "reporters": "reporter",
+    "formats": "format",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,11 @@ class Config:
     # session locks becomes an error of that asset and the scan goes on.
     statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    # Plugin options from the config file: table (``plugins``, ``detectors``, …) → plugin
+    # name → options. Never shown (an option may be a credential), never hashed.
+    plugin_tables: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(
+        default_factory=dict, repr=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if self.sample_rows < 1:
@@ -95,6 +117,16 @@ class Config:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return replace(self, **clean)
 
+    def plugin_options(self, name: str, kind: str | None = None) -> Mapping[str, Any]:
+        """The options of plugin ``name``: its ``[piiscan.plugins.<name>]`` table, with the
+        table of its ``kind`` (``detector`` → ``[piiscan.detectors.<name>]``) over it.
+        Read-only; empty when the config file has none."""
+        options = dict(self.plugin_tables.get("plugins", {}).get(name, {}))
+        for table, table_kind in PLUGIN_TABLES.items():
+            if kind is not None and table_kind == kind:
+                options.update(self.plugin_tables.get(table, {}).get(name, {}))
+        return MappingProxyType(options)
+
     def public_settings(self) -> dict[str, Any]:
         """Settings worth recording in the inventory (no secrets)."""
         return {
@@ -115,7 +147,26 @@ def _paths(value: str) -> tuple[str, ...]:
     return tuple(p for p in value.split(os.pathsep) if p)
 
 
-_ENV = {
+def _plugin_tables(section: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The plugin-option tables of a config file's ``[piiscan]`` section (whether the
+    plugins they name are installed is checked by
+    :func:`piiscan.registry.check_plugin_tables`). ``detectors = [..]``, a list, selects
+    detectors and is no table."""
+    tables: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, value in section.items():
+        table = key.replace("-", "_")
+        if table not in PLUGIN_TABLES or (table != "plugins" and not isinstance(value, dict)):
+            continue
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise ConfigError(
+                f"{key}: give each plugin's options as a table, [piiscan.{table}.<name>]"
+                + ("" if table == "plugins" else f" (a list, {table} = [...], selects)")
+            )
+        tables[table] = {name: dict(options) for name, options in value.items()}
+    return tables
+
+
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PIISCAN_SPACY_MODEL": ("spacy_model", str),
     "PIISCAN_POLICY": ("policy_path", str),
     "PIISCAN_SAMPLE_ROWS": ("sample_rows", int),
@@ -130,7 +181,9 @@ _ENV = {
 
 
 def load_config(
-    path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None, **overrides: Any
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
 ) -> Config:
     """Build a :class:`Config` from a TOML file, the environment and explicit overrides."""
     values: dict[str, Any] = {}
@@ -147,18 +200,24 @@ def load_config(
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config file {file}: {exc}") from exc
         section = data.get("piiscan", data)
+        tables = _plugin_tables(section)
+        if tables:
+            values["plugin_tables"] = tables
         for key, value in section.items():
-            values[key.replace("-", "_")] = tuple(value) if isinstance(value, list) else value
-    env = os.environ if env is None else env
-    for var, (key, conv) in _ENV.items():
-        if env.get(var):
+            key = key.replace("-", "_")
+            if key in tables:
+                continue
+            values[key] = tuple(value) if isinstance(value, list) else value
+    environ: Mapping[str, str] = os.environ if env is None else env
+    for var, (name, conv) in _ENV.items():
+        if environ.get(var):
             try:
-                values[key] = conv(env[var])
+                values[name] = conv(environ[var])
             except ValueError as exc:
                 raise ConfigError(f"{var}: {exc}") from exc
-    key = env.get("PIISCAN_HASH_KEY")
-    if key:
-        values["hash_key"] = key.encode("utf-8")
+    hash_key = environ.get("PIISCAN_HASH_KEY")
+    if hash_key:
+        values["hash_key"] = hash_key.encode("utf-8")
     given = {k: v for k, v in overrides.items() if v is not None}
     # Without the default allow-list (--no-default-allow-list, or default_allow_list =
     # false in the file) reserved/test values count as real too, unless said otherwise.

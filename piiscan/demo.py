@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from piiscan.checksums import iban_check_digits, luhn_check_digit
+
 FIRST_NAMES = (
     "Olivia",
     "Liam",
@@ -224,17 +226,6 @@ class DemoPaths:
 
 
 # -- checksummed identifiers ---------------------------------------------------------
-def luhn_check_digit(partial: str) -> str:
-    """The Luhn digit that completes ``partial`` (digits only)."""
-    total = 0
-    for i, ch in enumerate(reversed(partial)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
-
-
 def card_number(rng: random.Random, length: int = 16) -> str:
     """A Luhn-valid card number from a public test BIN."""
     body = rng.choice(TEST_BINS) + "".join(rng.choice("0123456789") for _ in range(length - 7))
@@ -243,9 +234,7 @@ def card_number(rng: random.Random, length: int = 16) -> str:
 
 def iban(country: str, bban: str) -> str:
     """An IBAN for ``country`` and ``bban`` with its ISO 13616 mod-97 check digits."""
-    rearranged = bban + country + "00"
-    number = int("".join(str(int(ch, 36)) for ch in rearranged))
-    return f"{country}{98 - number % 97:02d}{bban}"
+    return f"{country}{iban_check_digits(country, bban):02d}{bban}"
 
 
 def demo_iban(rng: random.Random) -> str:

@@ -66,7 +66,7 @@ def detection_of(detectors: Sequence[object]) -> dict[str, Any]:
     for found in reported:
         if found.get("mode") == NER:
             return dict(found)
-    resolved = next((f.get("resolved") for f in reported if f.get("resolved")), REQUESTED)
+    resolved = next((f["resolved"] for f in reported if f.get("resolved")), REQUESTED)
     return rule_only_detection(resolved)
 
 

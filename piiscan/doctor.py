@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piiscan import __version__
 from piiscan.config import DEFAULT_CONFIG_FILES, Config, load_config
 from piiscan.detection import headline, rule_only_detection
 from piiscan.errors import PiiscanError
 from piiscan.install import install_command
+from piiscan.version import __version__
 
 if TYPE_CHECKING:
     from piiscan.registry import Registry

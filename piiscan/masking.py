@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 _SECRET_QUERY_KEYS = re.compile(
     r"(pass(word)?|pwd|secret|token|key|credential|signature|sig|auth)", re.IGNORECASE
@@ -99,11 +99,20 @@ def _userinfo(url: str) -> tuple[int, int, int] | None:
     return user.end() - 1, user.end(), at
 
 
+#: ``password=…`` in a connection string that is no URL (libpq ``key=value`` words,
+#: ODBC/ADO ``Key=Value;`` pairs, a plugin's ``name:…;password=…``).
+_DSN_SECRET = re.compile(
+    r"(?i)(?<![\w.-])((?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key"
+    r"|secret[_-]?key|credentials?)\s*=\s*)(\{[^}]*\}|'[^']*'|\"[^\"]*\"|[^;&\s]+)"
+)
+
+
 def mask_url(url: str) -> str:
-    """Hide the password (and secret-looking query parameters) of a URL-like source."""
+    """Hide the password (and secret-looking query parameters) of a URL-like source, and
+    of a connection string that is no URL (``host=db password=…``, ``PWD=…;``)."""
     scheme = url.partition("://")[0] if "://" in url else ""
     if len(scheme) < 2 or scheme.lower() == "file":
-        return url  # a path (or a Windows drive letter), not a URL
+        return _DSN_SECRET.sub(lambda m: m.group(1) + MASK, url)  # a path, or key=value words
     info = _userinfo(url)
     if info is not None:
         user_end, _, at = info
@@ -120,7 +129,9 @@ def mask_url(url: str) -> str:
     )
     if query == parts.query:
         return url
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    # Rebuild around the query only: urlunsplit would drop the empty host of sqlite:////x.
+    head = url.partition("?")[0]
+    return f"{head}?{query}" + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def url_secrets(url: str) -> list[str]:
@@ -130,6 +141,10 @@ def url_secrets(url: str) -> list[str]:
     SQLAlchemy reads it, and :func:`urlsplit`'s), longest first.
     """
     found: list[str] = []
+    if "://" not in url:  # a connection string of key=value words: its secret values
+        for m in _DSN_SECRET.finditer(url):
+            value = m.group(2)
+            found += [value, value[1:-1]] if value[:1] in "{'\"" else [value]
     info = _userinfo(url)
     if info is not None:
         _, start, at = info

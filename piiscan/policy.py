@@ -1,14 +1,17 @@
 """The policy: entity type → categories, sensitivity level and GDPR class.
 
 The default policy (``piiscan/data/default_policy.yaml``) implements the project's
-taxonomy; a user policy file has the same shape and merges over it key by key.
+taxonomy; a user policy file has the same shape and merges over it key by key. Entity
+types a detector plugin declares (:class:`EntitySpec`) slot in between: over the default
+policy for the types it does not know, under the user's file (:meth:`Policy.with_declared`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,6 +21,8 @@ import yaml
 
 from piiscan.errors import ConfigError
 from piiscan.safe_yaml import load_yaml
+
+log = logging.getLogger(__name__)
 
 LEVELS: tuple[str, ...] = ("low", "medium", "high", "very_high")
 GDPR_ORDER: tuple[str, ...] = ("none", "personal", "criminal", "special_category")
@@ -30,6 +35,37 @@ class EntityRule:
     categories: tuple[str, ...]
     level: str | None
     gdpr: str
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """How a detector plugin says its entity type should be treated, as a policy entry:
+    ``EntitySpec(categories=("professional",), level="medium")``. ``categories`` are the
+    policy's (see ``piiscan/data/default_policy.yaml``); ``gdpr`` defaults to
+    ``personal`` when there are categories, else ``none``."""
+
+    categories: tuple[str, ...]
+    level: str | None = None
+    gdpr: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.categories, str):  # ("identifiers") written without the comma
+            object.__setattr__(self, "categories", (self.categories,))
+        if self.level is not None and self.level not in LEVELS:
+            raise ValueError(f"unknown level {self.level!r}; use one of {', '.join(LEVELS)}")
+        if self.gdpr is not None and self.gdpr not in GDPR_ORDER:
+            raise ValueError(
+                f"unknown gdpr class {self.gdpr!r}; use one of {', '.join(GDPR_ORDER)}"
+            )
+
+    def as_policy_entry(self) -> dict[str, Any]:
+        """The spec as a policy file's ``entities:`` entry."""
+        entry: dict[str, Any] = {"categories": list(self.categories)}
+        if self.level is not None:
+            entry["level"] = self.level
+        if self.gdpr is not None:
+            entry["gdpr"] = self.gdpr
+        return entry
 
 
 @dataclass(frozen=True)
@@ -55,9 +91,20 @@ def max_gdpr(classes: Iterable[str | None]) -> str | None:
 
 
 class Policy:
-    """A loaded, validated policy."""
+    """A loaded, validated policy.
 
-    def __init__(self, data: dict[str, Any], origin: str) -> None:
+    ``layers`` are what it was built from, the default policy (or nothing, with
+    ``extends: none``) and the user's file, so :meth:`with_declared` can slip plugin
+    declarations in between; a policy built from one mapping is its own base layer.
+    """
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        origin: str,
+        layers: tuple[dict[str, Any], dict[str, Any] | None] | None = None,
+    ) -> None:
+        self._layers = layers or (data, None)
         self.name: str = str(data.get("name", "unnamed"))
         self.version: str = str(data.get("version", "0"))
         self.origin = origin
@@ -136,6 +183,34 @@ class Policy:
             "digest": self._digest,
         }
 
+    def with_declared(self, declared: Mapping[str, EntitySpec]) -> Policy:
+        """This policy with the entity types detector plugins declare: each one the base
+        layer (the default policy) does not know is added under the user's file, which
+        still overrides it key by key. ``self`` when nothing is added.
+
+        A declaration naming a category this policy does not have is left out with a
+        warning (its findings are then reported as of an undeclared type)."""
+        base, user = self._layers
+        known = base.get("entities") or {}
+        added: dict[str, Any] = {}
+        for entity, spec in declared.items():
+            if entity in known:  # the default policy wins for its own types
+                continue
+            unknown = [c for c in spec.categories if c not in self.categories]
+            if unknown:
+                log.warning(
+                    "entity type %s declared by a detector plugin is left out: unknown "
+                    "categories %s (add them under `categories:` in your policy)",
+                    entity,
+                    ", ".join(unknown),
+                )
+            else:
+                added[entity] = spec.as_policy_entry()
+        if not added:
+            return self
+        middle = _merge(base, {"entities": added})
+        return Policy(_compose(middle, user), self.origin, layers=(middle, user))
+
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
@@ -182,18 +257,32 @@ def default_policy_data() -> dict[str, Any]:
     return _read_yaml(text, "default")
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Load the default policy, merged with the user policy at ``path`` when given."""
-    data = default_policy_data()
-    if path is None:
-        return Policy(data, "default")
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"policy file not found: {p}")
-    user = _read_yaml(p.read_text(encoding="utf-8"), str(p))
-    if user.get("extends", "default") in (None, "none"):
-        return Policy(user, str(p))
-    merged = _merge(data, {k: v for k, v in user.items() if k != "extends"})
+def _compose(base: dict[str, Any], user: dict[str, Any] | None) -> dict[str, Any]:
+    """The user's policy merged over ``base``; its quasi-identifier sets replace base's."""
+    if user is None:
+        return base
+    merged = _merge(base, user)
     if "quasi_identifier_sets" in user:
         merged["quasi_identifier_sets"] = user["quasi_identifier_sets"]
-    return Policy(merged, str(p))
+    return merged
+
+
+def load_policy(
+    path: str | Path | None = None, declared: Mapping[str, EntitySpec] | None = None
+) -> Policy:
+    """Load the default policy, merged with the user policy at ``path`` when given, and
+    the entity types detector plugins ``declared`` in between (see :meth:`Policy.with_declared`)."""
+    data = default_policy_data()
+    if path is None:
+        policy = Policy(data, "default")
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"policy file not found: {p}")
+        user = _read_yaml(p.read_text(encoding="utf-8"), str(p))
+        if user.get("extends", "default") in (None, "none"):
+            policy = Policy(user, str(p), layers=({}, user))
+        else:
+            user = {k: v for k, v in user.items() if k != "extends"}
+            policy = Policy(_compose(data, user), str(p), layers=(data, user))
+    return policy.with_declared(declared) if declared else policy

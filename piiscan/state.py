@@ -32,10 +32,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from piiscan import __version__
 from piiscan.errors import ConfigError
 from piiscan.masking import mask_url
 from piiscan.model import AssetResult
+from piiscan.version import __version__
 
 if TYPE_CHECKING:
     from piiscan.config import Config
@@ -112,6 +112,8 @@ def settings_digest(
         "policy": [described.get("name"), described.get("version"), described.get("digest")],
         "settings": settings,
         "detectors": list(detectors),
+        # A plugin's options shape what it finds; they only enter this one-way digest.
+        "plugin_options": config.plugin_tables,
     }
     if config.evidence == "hash":
         payload["key_check"] = encoder.keyed_hash("piiscan-state-key-check")

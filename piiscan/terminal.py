@@ -43,7 +43,7 @@ def printable_lines(text: str) -> str:
 def printable_inventory(value: T) -> T:
     """A copy of an inventory (or any of its records) with :func:`printable` applied to
     every string in it, dictionary keys included: what a terminal report renders."""
-    return _deep(value)  # type: ignore[no-any-return]
+    return _deep(value)
 
 
 def _deep(value: Any) -> Any:

@@ -89,7 +89,8 @@ def scrub_values(text: str, *, driver: bool = False) -> str:
     lines = []
     for line in text.splitlines() or [""]:
         line = _JSON_ECHO.sub(rf"\1 {MASK}", line)
-        out, run = [], []
+        out: list[str] = []
+        run: list[str] = []
         for piece, kept in _quoted(line):
             if kept:
                 out += [_unquoted("".join(run), driver), piece]

@@ -326,7 +326,7 @@ class Extractor:
                     continue
                 s_start = doc[start].idx - sent.start_char
                 s_end = doc[end - 1].idx + len(doc[end - 1]) - sent.start_char
-                if lead is None:
+                if lead_sentence is None:
                     quote = _trim(sent.text, s_start, s_end)
                 else:
                     item = _trim(sent.text, s_start, s_end, MAX_CHARS - _LEAD_MIN - 3)
@@ -534,11 +534,11 @@ def render_check_text(result: CheckResult) -> str:
     covered = [u for u in result.undeclared_entities if u.covered_by]
     if covered:
         out.append("Entity types found that the policy never names (only a category covers them):")
-        for u in covered:
-            out.append(f"  {u.entity_type}: covered by {', '.join(u.covered_by)}")
-            out.extend(f"    {loc}" for loc in u.locations)
-            if u.location_count > len(u.locations):
-                out.append(f"    … {u.location_count - len(u.locations)} more")
+        for e in covered:
+            out.append(f"  {e.entity_type}: covered by {', '.join(e.covered_by)}")
+            out.extend(f"    {loc}" for loc in e.locations)
+            if e.location_count > len(e.locations):
+                out.append(f"    … {e.location_count - len(e.locations)} more")
     if result.declared_not_found:
         out.append("Declared categories never found: " + ", ".join(result.declared_not_found))
     else:

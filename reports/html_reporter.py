@@ -14,8 +14,8 @@ from html import escape
 from typing import IO, TYPE_CHECKING
 
 from piiscan.detection import header_line, headline, is_rule_only
+from piiscan.inventory_summary import incomplete_line, skipped_line, summarize
 from piiscan.masking import mask_url
-from piiscan.pipeline import incomplete_line, skipped_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.reports import presentation as p
 from piiscan.reports.html_style import CSS, HEAT_RGB, LEVEL_COLOURS

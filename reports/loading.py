@@ -8,10 +8,11 @@ by mistake may hold personal data).
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from piiscan.errors import UsageError
 from piiscan.model import SCHEMA_VERSION, Inventory
@@ -108,16 +109,36 @@ def validate_inventory_dict(data: Any, origin: str = "inventory") -> None:
         )
 
 
-def load_inventory(path: str | Path) -> Inventory:
-    """Read, validate and rebuild the inventory saved at ``path``."""
-    p = Path(path)
-    text = read_text(p, "inventory")
+def load_inventory(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> Inventory:
+    """Read, validate and rebuild a saved JSON inventory: the file at a path, or a file
+    opened for reading (text, or UTF-8 bytes)."""
+    if isinstance(source, str | os.PathLike):
+        p = Path(source)
+        origin, text = str(p), read_text(p, "inventory")
+    else:
+        origin, text = _read_stream(source)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(
-            f"{p} is not valid JSON (truncated or corrupted?): {exc.msg} "
+            f"{origin} is not valid JSON (truncated or corrupted?): {exc.msg} "
             f"(line {exc.lineno}, column {exc.colno})"
         ) from None
-    validate_inventory_dict(data, str(p))
+    validate_inventory_dict(data, origin)
     return Inventory.from_dict(data)
+
+
+def _read_stream(stream: IO[str] | IO[bytes]) -> tuple[str, str]:
+    """The name messages give an open file (its path, when it has one) and its text."""
+    name = getattr(stream, "name", None)
+    origin = name if isinstance(name, str) else "the inventory stream"
+    try:
+        content = stream.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read inventory file {origin}: {exc.strerror or exc}") from None
+    if isinstance(content, str):
+        return origin, content
+    try:
+        return origin, content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{origin} is not an inventory file (not UTF-8 text)") from None

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from piiscan.detection import header_line, is_rule_only
+from piiscan.inventory_summary import incomplete_line, skipped_line, summarize
 from piiscan.masking import mask_url
-from piiscan.pipeline import incomplete_line, skipped_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.reports import presentation as p
 from piiscan.reports.rows import most_sensitive_first

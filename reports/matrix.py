@@ -127,6 +127,7 @@ def _field_hits(source: str, asset: str, f: FieldResult, policy: Policy) -> list
     """(category, hit) pairs of one field; entity types the policy does not know keep the
     categories, level and class recorded in the inventory."""
     per_cat: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    level: str | None
     for verdict in f.entities:
         rule = policy.rule(verdict.type)
         if rule is None:

@@ -229,7 +229,8 @@ class _Reader:
                 + ", ".join(LEGAL_BASES),
             )
         transfers = self.transfers(data.get("transfers"), where)
-        activity = Activity(label=label, transfers=transfers, **texts, **lists)
+        declared: dict[str, Any] = {**texts, **lists}
+        activity = Activity(label=label, transfers=transfers, **declared)
         self._note_missing(activity)
         return activity
 

@@ -135,6 +135,7 @@ def write_xlsx(record: Record, path: str | Path) -> None:
 
     wb = Workbook()
     ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
     ws.title = RECORD_SHEET
     _sheet(ws, COLUMNS, table_rows(record))
     missing = missing_rows(record) or [["", "", NOTHING_MISSING]]

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from typing import IO, TYPE_CHECKING
 
 from piiscan.detection import header_line
+from piiscan.inventory_summary import incomplete_line, skipped_line, summarize
 from piiscan.masking import mask_url
-from piiscan.pipeline import incomplete_line, skipped_line, summarize
 from piiscan.plugins import Reporter
 from piiscan.policy import LEVELS
 from piiscan.reports.presentation import LEGEND, reserved_texts

@@ -173,6 +173,11 @@ class Replay:
         env.update(GIT_CONFIG_NOSYSTEM="1", PYTHONDONTWRITEBYTECODE="1")
         if self.model is not None:
             env["PIISCAN_SPACY_MODEL"] = str(self.model)
+        if self.deps == "reuse":
+            # The reused site-packages list the plugins installed for the test suite (the
+            # example plugin, editable: its entry points are seen, its code is not); a new
+            # user has none of them.
+            env["PIISCAN_PLUGINS"] = "builtin"
         for key, value in extra.items():
             if value is None:
                 env.pop(key, None)

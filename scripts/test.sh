@@ -19,6 +19,9 @@ command -v java >/dev/null || apt_install default-jre-headless  # the Spark engi
 # 2. The virtual environment with the development extras.
 ensure_venv dev
 "$VENV/bin/python" -c 'import pyspark, pandas' 2>/dev/null || "$VENV/bin/python" -m pip install -q -e '.[spark]'
+# The example third-party plugin (examples/piiscan-plugin-example, no download): installed,
+# so the suite runs next to a plugin it must not see (tests/conftest.py), and tested below.
+"$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e examples/piiscan-plugin-example
 
 # 3. The spaCy model the NER tests use, when the shared copy is there.
 default_model PIISCAN_TEST_SPACY_MODEL
@@ -27,6 +30,13 @@ default_model PIISCAN_TEST_SPACY_MODEL
 command -v npm >/dev/null || apt_install npm
 bash scripts/fetch_sarif_tools.sh || warn "SARIF tools not fetched: their tests skip (fail when CI=true)"
 
-# 5. Lint, then the tests.
+# 5. Lint, format, types and layering (mypy and import-linter run over the package laid
+#    out as installed: scripts/package_tree.py), then the tests.
 "$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+"$VENV/bin/python" scripts/package_tree.py mypy
+"$VENV/bin/python" scripts/package_tree.py lint-imports
 "$VENV/bin/python" -m pytest -q "$@"
+# The example plugin's own tests (piiscan's conformance kit, piiscan.testing).
+"$VENV/bin/python" -m pytest -q -c examples/piiscan-plugin-example/pyproject.toml \
+    examples/piiscan-plugin-example/tests

@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from faker import Faker
 
+from piiscan.checksums import luhn_check_digit
+
 SCHEMA = """
 CREATE TABLE customers (
     customer_id INTEGER PRIMARY KEY, full_name TEXT NOT NULL, email TEXT NOT NULL,
@@ -37,22 +39,11 @@ AREA_CODES = (212, 312, 415, 617, 713, 206, 303, 404, 503, 602, 305, 214, 702, 9
 CARD_PREFIXES = ("4539", "4716", "5425", "5191", "3714")
 
 
-def luhn_complete(partial: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(partial)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return partial + str((10 - total % 10) % 10)
-
-
 def _card(rng: random.Random) -> str:
     prefix = rng.choice(CARD_PREFIXES)
     length = 15 if prefix.startswith("37") else 16
-    digits = luhn_complete(prefix + "".join(rng.choice("0123456789")
-                                            for _ in range(length - len(prefix) - 1)))
+    body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    digits = body + luhn_check_digit(body)
     return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
 
 

@@ -12,6 +12,11 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from postgres import USER, TempPostgres, find_bindir  # tests/postgres.py (tests/ is on sys.path)
 
+# The tests see piiscan's own plugins only: an installed third-party plugin (the example
+# under examples/, installed by scripts/test.sh) must not change what they find. Set in the
+# environment, so CLI subprocesses and worker processes see it too (registry.py).
+os.environ["PIISCAN_PLUGINS"] = "builtin"
+
 # CI replays the same examples every run (no flaky red from a newly drawn case); local
 # runs keep exploring, and hypothesis saves what they find for the next run.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -45,7 +50,7 @@ def ner_scanner(spacy_model: str):
     ``--no-default-allow-list`` do): the demo and test data are drawn from reserved ranges.
     """
     from piiscan.config import Config
-    from piiscan.pipeline import Scanner
+    from piiscan.scanning.scanner import Scanner
 
     return Scanner(Config(spacy_model=spacy_model, hash_key=b"test-key", ignore_reserved=False))
 

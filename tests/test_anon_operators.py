@@ -12,9 +12,10 @@ from presidio_anonymizer import DeanonymizeEngine, OperatorConfig, OperatorResul
 
 from piiscan.anonymize.keys import Keyring
 from piiscan.anonymize.operators import OPERATORS, Operators, OperatorSpec, validate_spec
+from piiscan.checksums import iban_mod97, luhn_valid
 from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
-from piiscan.detectors.reserved import iban_mod97, is_reserved, luhn_valid
+from piiscan.detectors.reserved import is_reserved
 from piiscan.errors import ConfigError
 from piiscan.model import Span
 

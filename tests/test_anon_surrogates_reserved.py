@@ -22,8 +22,8 @@ from piiscan.anonymize.operators import Operators, OperatorSpec
 from piiscan.config import Config
 from piiscan.detectors.reserved import is_reserved
 from piiscan.model import Inventory
-from piiscan.pipeline import Scanner
 from piiscan.policy import level_rank, load_policy
+from piiscan.scanning.scanner import Scanner
 
 OPS = Operators(Keyring("surrogate-table-test-key-0123456789"))
 

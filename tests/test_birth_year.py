@@ -12,8 +12,8 @@ from piiscan.anonymize.rules import AnonymizationRules
 from piiscan.config import Config
 from piiscan.detectors.column_names import hints_for
 from piiscan.detectors.presidio_detector import PresidioDetector
-from piiscan.pipeline import Scanner
 from piiscan.policy import load_policy
+from piiscan.scanning.scanner import Scanner
 
 POLICY = load_policy()
 

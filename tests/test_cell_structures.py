@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from canaries import Canaries, leaks
 
 from piiscan.anonymize.keys import Keyring
 from piiscan.anonymize.plan import Plan
 from piiscan.anonymize.runner import anonymize, verify
 from piiscan.config import Config
-from piiscan.pipeline import Scanner
 from piiscan.policy import load_policy
+from piiscan.scanning.scanner import Scanner
+from piiscan.testing.canaries import Canaries, leaks
 
 ROWS = 400
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

@@ -226,7 +226,9 @@ def test_progress_ends_with_a_summary_and_the_scanning_time(shop_db: Path) -> No
 
 def _real_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The installed ``piiscan`` in its own process (logging set up as for a user)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIISCAN_")}
+    # no PIISCAN_* setting of the caller, but the tests' plugin isolation (conftest.py)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PIISCAN_") or k == "PIISCAN_PLUGINS"}
     return subprocess.run(
         [sys.executable, "-c", "from piiscan.cli import main; main()", *args],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,

@@ -12,12 +12,13 @@ import pytest
 
 from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
+from piiscan.inventory_summary import incomplete_line, summarize, unfinished
 from piiscan.model import Inventory, ScanError
-from piiscan.pipeline import Scanner, incomplete_line, summarize, unfinished
 from piiscan.reports.html_reporter import HtmlReporter
 from piiscan.reports.loading import validate_inventory_dict
 from piiscan.reports.markdown_reporter import MarkdownReporter
 from piiscan.reports.table_reporter import TableReporter
+from piiscan.scanning.scanner import Scanner
 
 RULES = Config(spacy_model="none")
 DB = "sqlite:///db.sqlite"

@@ -14,7 +14,7 @@ from test_documents import docx_bytes, message, pdf_bytes, workbook_bytes
 
 from piiscan.config import Config
 from piiscan.model import Inventory
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 CSV = b"name,email\nAnn Smith,ann.smith@gmail.com\nBob Jones,bob.jones@outlook.com\n"
 

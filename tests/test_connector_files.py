@@ -13,7 +13,7 @@ import pytest
 from piiscan.config import Config
 from piiscan.connectors.files import FileAsset, FileConnector
 from piiscan.errors import AssetError, EmptyAsset, SourceError
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 from piiscan.selection import NothingSelected
 
 

@@ -11,7 +11,7 @@ from postgres import PASSWORD, USER, TempPostgres, free_port
 from piiscan.config import Config
 from piiscan.connectors.sql import SqlAsset, SqlConnector
 from piiscan.errors import SourceError
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 pytestmark = pytest.mark.postgres
 

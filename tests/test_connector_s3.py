@@ -24,7 +24,7 @@ from piiscan.connectors.storage import (
     retry_transient,
 )
 from piiscan.errors import AssetError, SourceError, UsageError
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 from piiscan.selection import NothingSelected
 
 
@@ -68,8 +68,7 @@ def snapshot(client: Any, bucket: str) -> dict[str, tuple[str, int]]:
 @pytest.fixture(scope="module")
 def rule_scanner_factory() -> Callable[[Config], Scanner]:
     """Rule-only detectors (no NER model), built once per module and reused."""
-    from piiscan.pipeline import build_detectors
-    from piiscan.registry import default_registry
+    from piiscan.registry import build_detectors, default_registry
 
     # the objects' e-mails are at example.*: counted as real (--no-default-allow-list)
     base = Config(spacy_model="none", progress=False, hash_key=b"k", ignore_reserved=False)

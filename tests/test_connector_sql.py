@@ -12,7 +12,7 @@ import pytest
 from piiscan.config import Config
 from piiscan.connectors.sql import SqlAsset, SqlConnector
 from piiscan.errors import AssetError, SourceError, UsageError
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 WEIRD = 'weird"; DROP TABLE x; --'
 SCRIPT = f"""

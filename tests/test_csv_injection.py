@@ -17,10 +17,10 @@ from test_reporters import small_inventory
 
 from piiscan.config import Config
 from piiscan.model import Inventory, ScanError
-from piiscan.pipeline import Scanner
 from piiscan.reports import cells, csv_reporter, matrix_render, ropa_render
 from piiscan.reports.csv_reporter import CsvReporter
 from piiscan.reports.rows import NAMES
+from piiscan.scanning.scanner import Scanner
 
 FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)",
             "\t=1+1", "\r=1+1"]

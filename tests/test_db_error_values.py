@@ -4,7 +4,7 @@ Real errors of PostgreSQL and SQLite (casts, CHECK and unique violations, foreig
 JSON, dates, a function that raises with the value) go through the one place a database
 error becomes text (``connectors.sql.error_line``); a real CLI scan (``-vv``) of views that
 fail on planted canary values is then searched, every byte of every report format, the
-``--state`` file and stderr, for the canaries (tests/canaries.py)."""
+``--state`` file and stderr, for the canaries (piiscan/testing/canaries.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from canaries import Canaries, leaks
 from postgres import TempPostgres
 
 from piiscan.connectors.sql import error_line
-from piiscan.pipeline import _failure
+from piiscan.scanning.failures import failure_reason
+from piiscan.testing.canaries import Canaries, leaks
 from piiscan.value_scrub import scrub_values
 
 PIISCAN = [str(Path(sys.executable).parent / "piiscan")]
@@ -123,7 +123,7 @@ def test_real_postgres_errors_are_scrubbed(pg_people: str,
                 conn.execute(sa.text(sql.format(**values)))
             raw.append(str(caught.value.orig))
             lines.append(error_line(caught.value, []))
-            lines.append(_failure(caught.value, "x", []))
+            lines.append(failure_reason(caught.value, "x", []))
     finally:
         engine.dispose()
     assert {v for _, v in leaks(canaries.all, texts=raw)} == set(canaries.all)  # as quoted
@@ -159,7 +159,9 @@ def test_scan_artefacts_of_failing_views_hold_no_value(
     pg_people: str, planted: tuple[Canaries, dict[str, str]], tmp_path: Path
 ) -> None:
     canaries, _ = planted
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIISCAN_")}
+    # no PIISCAN_* setting of the caller, but the tests' plugin isolation (conftest.py)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PIISCAN_") or k == "PIISCAN_PLUGINS"}
     env["PIISCAN_SPACY_MODEL"] = "none"
     texts = []
 

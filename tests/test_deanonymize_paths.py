@@ -10,10 +10,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from canaries import Canaries, leaks
 from click.testing import CliRunner
 
 from piiscan.cli import cli
+from piiscan.testing.canaries import Canaries, leaks
 
 KEY = "k" * 32
 ENV = {"PIISCAN_ANON_KEY": KEY, "PIISCAN_SPACY_MODEL": "none"}

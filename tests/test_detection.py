@@ -33,11 +33,11 @@ from piiscan.detection import (
 )
 from piiscan.detectors import nlp
 from piiscan.masking import EvidenceEncoder
-from piiscan.pipeline import Scanner
 from piiscan.policy import load_policy
 from piiscan.registry import default_registry
 from piiscan.reports.matrix import build_matrix, coverage, load_defaults
 from piiscan.reports.matrix_render import render as render_matrix
+from piiscan.scanning.scanner import Scanner
 
 NER = ner_detection("en_core_web_lg 3.8.0", ("PERSON", "GPE"), "installed package")
 RULE_ONLY = rule_only_detection()

@@ -17,18 +17,16 @@ from openpyxl import Workbook
 from pypdf import PdfReader, PdfWriter
 
 from piiscan.connectors.readers.archives import ArchiveLimits, MemberBlob, expand
+from piiscan.connectors.readers.avro_reader import avro_batches
 from piiscan.connectors.readers.blob import Blob, PathBlob
-from piiscan.connectors.readers.documents import (
-    NO_TEXT_LAYER,
-    avro_batches,
-    docx_lines,
-    eml_attachments,
-    eml_lines,
-    pdf_lines,
+from piiscan.connectors.readers.docx_reader import docx_lines
+from piiscan.connectors.readers.eml_reader import eml_attachments, eml_lines
+from piiscan.connectors.readers.excel_reader import (
     xlsx_sheet_batches,
     xlsx_sheet_names,
     xlsx_sheets,
 )
+from piiscan.connectors.readers.pdf_reader import NO_TEXT_LAYER, pdf_lines
 from piiscan.errors import AssetError
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)

@@ -24,8 +24,9 @@ from postgres import USER, TempPostgres, find_bindir
 from piiscan.config import Config
 from piiscan.connectors import sql, storage
 from piiscan.model import Inventory
-from piiscan.pipeline import Event, Scanner, build_detectors
-from piiscan.registry import default_registry
+from piiscan.registry import build_detectors, default_registry
+from piiscan.scanning.events import Event
+from piiscan.scanning.scanner import Scanner
 
 PIISCAN = [sys.executable, "-m", "piiscan.cli"]
 ROWS, BATCH = 400, 50

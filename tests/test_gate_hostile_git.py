@@ -13,13 +13,13 @@ import stat
 from pathlib import Path
 
 import pytest
-from canaries import Canaries, leaks  # tests/canaries.py (tests/ is on sys.path)
 from click.testing import CliRunner, Result
 from gitrepo import GitRepo
 
 from piiscan.cli import cli
 from piiscan.config import Config
 from piiscan.gate.runner import run_diff
+from piiscan.testing.canaries import Canaries, leaks
 
 RULE_ONLY = Config(spacy_model="none")
 

@@ -14,13 +14,13 @@ import json
 from pathlib import Path
 
 import pytest
-from canaries import Canaries, leaks  # tests/canaries.py (tests/ is on sys.path)
 from click.testing import CliRunner, Result
 from gitrepo import GitRepo
 
 from piiscan.cli import cli
 from piiscan.gate.baseline import DEFAULT_FILE, Fingerprinter
 from piiscan.masking import mask_value
+from piiscan.testing.canaries import Canaries, leaks
 
 FORMATS = ("text", "sarif", "github", "markdown")
 LAX_POLICY = (

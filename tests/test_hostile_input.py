@@ -14,7 +14,7 @@ from hostile import SQLITE_PATH, HostileCase, build_hostile_corpus
 from piiscan.config import Config
 from piiscan.connectors.files import FileConnector
 from piiscan.model import Inventory
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 # the corpus's e-mails are at example.org: counted as real (--no-default-allow-list)
 RULES = Config(spacy_model="none", progress=False, ignore_reserved=False)

@@ -19,8 +19,8 @@ from conftest import _require
 from piiscan.config import Config
 from piiscan.demo import build_demo
 from piiscan.model import Inventory
-from piiscan.pipeline import Scanner
 from piiscan.reports.html_reporter import render
+from piiscan.scanning.scanner import Scanner
 
 TIMEOUT = 60
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

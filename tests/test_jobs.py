@@ -11,12 +11,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from piiscan import classification, pipeline
+from piiscan import classification
 from piiscan.cli import cli
 from piiscan.config import Config, load_config
 from piiscan.errors import ConfigError
-from piiscan.pipeline import Scanner
-from piiscan.workers import MIN_TASK, split
+from piiscan.scanning import structured
+from piiscan.scanning.scanner import Scanner
+from piiscan.scanning.workers import MIN_TASK, split
 
 ROWS = 2_500  # more distinct values than one task holds: several tasks per column
 
@@ -77,7 +78,7 @@ def test_small_batches_and_cache_count_as_one_job_does(
 ) -> None:
     """Many batches and a cache too small for the repeats: whether a value is new
     (analysed, listed with its row) or a repeat is decided as one job decides it."""
-    monkeypatch.setattr(pipeline, "FULL_BATCH_ROWS", 40)
+    monkeypatch.setattr(structured, "FULL_BATCH_ROWS", 40)
     monkeypatch.setattr(classification, "CACHE_PER_ASSET", 3 * 30)  # 30 a field
     monkeypatch.setattr(classification, "MIN_CACHE_PER_FIELD", 1)
     rows = 400  # values come back after 45, 64 and 70 rows: in flight, cached or dropped

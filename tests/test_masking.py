@@ -57,6 +57,15 @@ def test_keyed_hash_is_stable_per_key_and_differs_across_keys() -> None:
         ("sqlite:///tmp/shop.db", "sqlite:///tmp/shop.db"),
         ("./exports/customers.csv", "./exports/customers.csv"),
         ("s3://bucket/key?token=abc", "s3://bucket/key?token=***"),
+        # an absolute SQLite path keeps its four slashes when a secret is masked
+        ("sqlite:////tmp/x.db?password=abc", "sqlite:////tmp/x.db?password=***"),
+        ("s3://b/k?token=abc#part", "s3://b/k?token=***#part"),
+        # connection strings that are no URL: libpq words, ODBC pairs, a plugin's DSN
+        ("host=db user=bob password=s3cret dbname=x", "host=db user=bob password=*** dbname=x"),
+        ("Driver={ODBC 18};Server=h;PWD={s3;cret};UID=u",
+         "Driver={ODBC 18};Server=h;PWD=***;UID=u"),
+        ("mydb:host=x;user=bob;password=s3cret", "mydb:host=x;user=bob;password=***"),
+        ("./exports/monkey=3/keys.csv", "./exports/monkey=3/keys.csv"),
     ],
 )
 def test_mask_url_table(url: str, expected: str) -> None:
@@ -67,3 +76,18 @@ def test_scrub_removes_password_and_its_decoded_form() -> None:
     url = "postgresql://u:p%40ss@h/db"
     message = "could not connect with p%40ss or p@ss"
     assert "ss" not in scrub(message, url_secrets(url)).replace("***", "")
+
+
+@pytest.mark.parametrize(
+    ("source", "secrets_"),
+    [
+        ("mydb:host=x;user=bob;password=s3c", ["s3c"]),
+        ("Server=h;PWD={a;b};UID=u", ["{a;b}", "a;b"]),
+        ("host=db password='p w' dbname=x", ["'p w'", "p w"]),
+        ("./exports/customers.csv", []),
+    ],
+)
+def test_connection_strings_name_their_secret_values_for_scrubbing(
+    source: str, secrets_: list[str]
+) -> None:
+    assert sorted(url_secrets(source)) == sorted(secrets_)

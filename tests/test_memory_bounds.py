@@ -5,7 +5,7 @@
   the dictionary (with a note) and rows expanded a bounded slice at a time. The peak RSS
   of a scanning process (``VmHWM`` of a child) stays far below the decoded size.
 * A JSON object of 100,000 keys was 100,000 fields (a 100 MB inventory, minutes of
-  scanning): only :data:`~piiscan.pipeline.MAX_FIELDS_PER_ASSET` are examined, the rest
+  scanning): only :data:`~piiscan.scanning.structured.MAX_FIELDS_PER_ASSET` are examined, the rest
   counted in a note, and the asset and the inventory are marked incomplete.
 """
 
@@ -22,8 +22,9 @@ from hostile import write_dictionary_bomb, write_wide_json, write_wide_parquet
 
 from piiscan.config import Config
 from piiscan.connectors.readers.parquet_reader import MAX_BATCH_BYTES
-from piiscan.pipeline import MAX_FIELDS_PER_ASSET, Scanner, build_detectors
-from piiscan.registry import default_registry
+from piiscan.registry import build_detectors, default_registry
+from piiscan.scanning.scanner import Scanner
+from piiscan.scanning.structured import MAX_FIELDS_PER_ASSET
 
 RULES = Config(spacy_model="none", progress=False)
 #: Peak RSS allowed for a scanning child process. An idle scan (rule-only detectors
@@ -38,7 +39,7 @@ CHILD = """
 import json, re, sys
 from pathlib import Path
 from piiscan.config import Config
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 config = Config(spacy_model="none", progress=False, full=sys.argv[2] == "full")
 inventory = Scanner(config).scan([sys.argv[1]])
 status = Path("/proc/self/status").read_text()

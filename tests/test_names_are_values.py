@@ -5,7 +5,7 @@ e-mail addresses made one field per address; file, folder, archive-member and ob
 names reached every output raw, and the anonymized copy kept all of them while
 verification passed. Here: the header decision and the JSON map rule as tables of cases,
 the name scanner on real detectors, and real CLI runs over a tree of planted canaries
-(tests/canaries.py) whose every artefact - each report format, the ``--state`` file, the
+(piiscan/testing/canaries.py) whose every artefact - each report format, the ``--state`` file, the
 anonymized copy and its manifest, stdout and stderr - is searched for them.
 """
 
@@ -19,7 +19,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from canaries import Canaries, leaks
 
 from piiscan.anonymize.plan import Plan
 from piiscan.anonymize.runner import verify
@@ -27,8 +26,9 @@ from piiscan.config import Config
 from piiscan.connectors.readers.flatten import flatten
 from piiscan.connectors.readers.headers import cell_kind, header_is_data, is_value_key
 from piiscan.name_scan import NAME_FIELD, NameScanner, prepared
-from piiscan.pipeline import Scanner
 from piiscan.policy import load_policy
+from piiscan.scanning.scanner import Scanner
+from piiscan.testing.canaries import Canaries, leaks
 
 PIISCAN = [str(Path(sys.executable).parent / "piiscan")]
 FORMATS = ("json", "table", "csv", "parquet", "markdown", "html")

@@ -28,7 +28,8 @@ from test_regex_backtracking import BOUND_S, FLAGS, UNITS, _run  # tests/ on sys
 from piiscan.classification import value_entities
 from piiscan.config import Config
 from piiscan.detectors.column_names import hints_for
-from piiscan.detectors.presidio_detector import PresidioDetector, build_engines
+from piiscan.detectors.presidio_detector import PresidioDetector
+from piiscan.detectors.presidio_engines import build_engines
 from piiscan.detectors.recognizers.national_ids import (
     REPLACEMENTS,
     de_tax_id_digits_ok,

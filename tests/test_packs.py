@@ -24,8 +24,8 @@ from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.errors import ConfigError
 from piiscan.masking import EvidenceEncoder
 from piiscan.model import Inventory, Span
-from piiscan.pipeline import Scanner
 from piiscan.policy import load_policy
+from piiscan.scanning.scanner import Scanner
 from piiscan.state import settings_digest
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "packs" / "employee_ids.yaml"

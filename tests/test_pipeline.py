@@ -9,9 +9,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from piiscan.config import Config
-from piiscan.pipeline import Scanner
 from piiscan.plugins import Asset, Connector
 from piiscan.registry import Registry
+from piiscan.scanning.scanner import Scanner
 
 
 class _Table(Asset):

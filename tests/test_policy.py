@@ -119,3 +119,19 @@ def test_level_and_gdpr_ordering() -> None:
     assert max_level(["low", None, "high", "medium"]) == "high"
     assert max_level([]) is None
     assert max_gdpr(["personal", "special_category", None]) == "special_category"
+
+
+def test_every_type_a_builtin_recognizer_emits_has_a_policy_rule(ner_scanner) -> None:
+    """A type the default policy does not know is reported without categories or level:
+    each one the presidio detector can emit is in the policy or aliased to a type that is."""
+    from piiscan.detectors.presidio_detector import PresidioDetector
+    from piiscan.detectors.presidio_steps import ENTITY_ALIASES
+
+    detector = next(d for d in ner_scanner.detectors if isinstance(d, PresidioDetector))
+    emitted = {
+        ENTITY_ALIASES.get(e, e)
+        for r in detector._engines.analyzer.registry.recognizers
+        for e in r.supported_entities
+    }
+    policy = load_policy(None)
+    assert sorted(e for e in emitted if policy.rule(e) is None) == []

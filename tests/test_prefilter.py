@@ -21,14 +21,16 @@ import test_national_ids as nid_tables
 import test_recognizers as rec_tables
 import test_text_detection as text_tables
 
-from piiscan import prefilter
 from piiscan.classification import looks_like_free_text, value_entities
 from piiscan.config import Config
+from piiscan.detectors import prefilter
 from piiscan.detectors.column_names import hints_for
-from piiscan.detectors.presidio_detector import PresidioDetector, is_code
-from piiscan.pipeline import Scanner, column_kind, typed_plan
+from piiscan.detectors.prefilter import Prefilter, to_re2
+from piiscan.detectors.presidio_detector import PresidioDetector
+from piiscan.detectors.presidio_steps import is_code
 from piiscan.policy import load_policy
-from piiscan.prefilter import Prefilter, to_re2
+from piiscan.scanning.column import column_kind, typed_plan
+from piiscan.scanning.scanner import Scanner
 
 MIN_SCORE = Config().min_score
 POLICY = load_policy()
@@ -308,7 +310,7 @@ def test_typed_columns_skip_without_changing_verdicts(spacy_model: str, tmp_path
     config = Config(spacy_model=spacy_model, full=True, hash_key=b"k")
     fast = Scanner(config)
     slow = Scanner(config, detectors=fast.detectors)
-    slow.skip_typed = False
+    slow.columns.skip_typed = False
     got = _fields(fast.scan([str(path)]))
     for d in fast.detectors:
         if hasattr(d, "use_prefilter"):

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from piiscan.inventory_summary import summarize
 from piiscan.model import AssetResult, Inventory
-from piiscan.pipeline import summarize
 from piiscan.prefix_summary import prefix_of, prefix_summary, score
 from piiscan.registry import Registry
 from piiscan.reports.loading import validate_inventory_dict

@@ -16,18 +16,16 @@ from presidio_analyzer.nlp_engine import NlpEngine
 from recognizer_engine import BlankSpacyEngine
 
 from piiscan.config import Config
+from piiscan.detectors.phone_guard import DigitGuardedPhoneRecognizer
 from piiscan.detectors.postprocess import lift_formatted_phones
-from piiscan.detectors.presidio_detector import (
-    ENTITY_ALIASES,
-    DigitGuardedPhoneRecognizer,
-    PresidioDetector,
-    build_engines,
-)
+from piiscan.detectors.presidio_detector import PresidioDetector
+from piiscan.detectors.presidio_engines import build_engines
 from piiscan.detectors.presidio_speedups import LeanAnalyzerEngine, MemoPhoneMatcher
+from piiscan.detectors.presidio_steps import ENTITY_ALIASES
 from piiscan.detectors.reach import _PHONE_FORMATTED, Reach
 from piiscan.detectors.recognizers import custom_recognizers
-from piiscan.pipeline import typed_plan
 from piiscan.policy import load_policy
+from piiscan.scanning.column import typed_plan
 
 REGIONS = ("US", "GB", "DE", "FR", "IN", "ES", "IT", "CA")
 

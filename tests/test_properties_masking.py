@@ -23,7 +23,7 @@ from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.masking import MASK, EvidenceEncoder, mask_url, mask_value, scrub, url_secrets
 from piiscan.model import Span
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 #: A whole address as mask_value reads one: its domain is labels of letters, digits and
 #: hyphens ending in a letters-only TLD (so "j@corp.com;ssn:219000000" is not an address).

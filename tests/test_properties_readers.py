@@ -22,7 +22,7 @@ from piiscan.connectors.readers.csv_reader import csv_batches
 from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.errors import AssetError
 from piiscan.model import AssetResult
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 CONFIG = Config(spacy_model="none", progress=False, sample_rows=50)
 SCANNER = Scanner(CONFIG, detectors=[PresidioDetector(CONFIG)])

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.masking import EvidenceEncoder
-from piiscan.pipeline import TEXT_WINDOW_CHARS, Scanner
 from piiscan.policy import load_policy
+from piiscan.scanning.scanner import Scanner
+from piiscan.scanning.text import TEXT_WINDOW_CHARS
 
 CONFIG = Config(spacy_model="none", progress=False, evidence="hash", hash_key=b"k" * 16)
 DETECTOR = PresidioDetector(CONFIG)

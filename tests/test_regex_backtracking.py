@@ -18,7 +18,8 @@ import regex
 
 from piiscan.config import Config
 from piiscan.detectors.backtracking import overlapping_alternation
-from piiscan.detectors.presidio_detector import PresidioDetector, build_engines
+from piiscan.detectors.presidio_detector import PresidioDetector
+from piiscan.detectors.presidio_engines import build_engines
 
 LENGTH = 20_000
 #: Per string and pattern. Linear patterns take a few ms on 20,000 chars; the two fixed

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from piiscan.detection import ner_detection
+from piiscan.inventory_summary import summarize
 from piiscan.model import (
     AssetResult,
     EntityVerdict,
@@ -23,7 +24,6 @@ from piiscan.model import (
     ScanError,
     TextFinding,
 )
-from piiscan.pipeline import summarize
 from piiscan.registry import Registry
 from piiscan.reports.json_reporter import JsonReporter
 from piiscan.reports.table_reporter import WIDTH, TableReporter

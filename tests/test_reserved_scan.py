@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from piiscan.cli import cli
 from piiscan.config import Config
 from piiscan.demo import RESERVED_NOTE
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 EMAILS = [f"person{i}@example.com" for i in range(12)]
 PHONES = [f"(212) 555-01{i:02d}" for i in range(12)]

@@ -24,7 +24,8 @@ import pytest
 from piiscan.config import Config
 from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.model import Inventory
-from piiscan.pipeline import Event, Scanner
+from piiscan.scanning.events import Event
+from piiscan.scanning.scanner import Scanner
 
 RULES = Config(spacy_model="none")
 DETECTORS = [PresidioDetector(RULES)]

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from piiscan.config import Config
 from piiscan.demo import build_demo
 from piiscan.model import Inventory
-from piiscan.pipeline import Scanner
 from piiscan.reports.loading import validate_inventory_dict
+from piiscan.scanning.scanner import Scanner
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_inventory.json"
 

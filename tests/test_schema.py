@@ -17,11 +17,11 @@ import pytest
 from piiscan.config import Config
 from piiscan.errors import AssetError, SourceError, UsageError
 from piiscan.model import SCHEMA_VERSION, Span
-from piiscan.pipeline import Scanner
 from piiscan.plugins import Asset, ColumnInfo, Connector, Detector
 from piiscan.registry import Registry
 from piiscan.reports.json_reporter import JsonReporter
 from piiscan.reports.loading import load_inventory, load_schema
+from piiscan.scanning.scanner import Scanner
 
 GOLDEN_JSON = Path(__file__).parent / "golden" / "inventory_small.json"
 

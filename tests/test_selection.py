@@ -17,8 +17,8 @@ from piiscan import selection as selection_module
 from piiscan.config import Config
 from piiscan.connectors.files import file_selection
 from piiscan.model import Inventory
-from piiscan.pipeline import Scanner
 from piiscan.policy import load_policy
+from piiscan.scanning.scanner import Scanner
 from piiscan.selection import Selection, unmatched_warning, unmatched_warnings
 
 DOC = Path(__file__).resolve().parents[1] / "docs/selection.md"

@@ -25,7 +25,7 @@ from piiscan.detectors import slow_patterns
 from piiscan.detectors.backtracking import overlapping_alternation
 from piiscan.detectors.packs import FLAGS, compile_checked, too_slow
 from piiscan.detectors.slow_patterns import GuardedPatternRecognizer
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 #: Passes both checks (no alternation the parser keeps, no probe starts with "a.b"), yet
 #: backtracks exponentially on "a.b" + digits that do not end in "#".

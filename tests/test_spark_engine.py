@@ -32,8 +32,8 @@ from piiscan.engines.spark_tasks import fold_value
 from piiscan.errors import UsageError
 from piiscan.masking import EvidenceEncoder
 from piiscan.model import Hint, Span
-from piiscan.pipeline import Scanner
 from piiscan.policy import load_policy
+from piiscan.scanning.scanner import Scanner
 
 KEY = b"test-key"
 
@@ -182,6 +182,36 @@ def test_executor_model_path(configured, env, used, tmp_path, monkeypatch) -> No
     assert executor_config(Config(spacy_model=fill(configured))).spacy_model == fill(used)
 
 
+@pytest.mark.parametrize(
+    ("name", "type_", "values", "analysed"),
+    [
+        ("amount", pa.int64(), ["1000001", "1000002"], 0),  # the name points to no type
+        ("amount", pa.int64(), ["4155550100", "4155550107"], 2),  # ten digits: maybe an id
+        ("age", pa.int32(), ["42", "67"], 2),  # the name points to AGE
+        ("dob", pa.date32(), ["1987-03-14"], 1),  # ... to DATE_OF_BIRTH
+        ("dob", pa.timestamp("s"), ["2023-01-01T08:00:07"], 0),  # an event time: never
+        ("amount", pa.string(), ["1000001"], 1),  # text: always analysed
+        ("amount", None, ["1000001"], 1),  # type unknown: as text
+    ],
+)
+def test_executors_plan_typed_columns_as_the_scanner(
+    name: str, type_: pa.DataType | None, values: list[str], analysed: int
+) -> None:
+    """The executors' engine analyses a typed column's values as the one-process scanner
+    does (:class:`~piiscan.scanning.column.ColumnAnalyzer`): short typed values only for
+    the types the column's name points to, none when it points to none."""
+    from piiscan.engines.spark_tasks import engine
+
+    eng = engine(Config(spacy_model="none", full=True), KEY)
+    acc = eng.template(name, eng.hints(name))
+    before = eng.columns.values_analysed
+    spans = eng.column_spans(acc, values, type_)
+    assert eng.columns.values_analysed - before == analysed
+    assert len(spans) == len(values)
+    if not analysed:
+        assert spans == [[] for _ in values]
+
+
 # -- without pyspark ---------------------------------------------------------------------
 def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     from piiscan.cli import cli
@@ -252,6 +282,26 @@ def _sparse(path: Path) -> Path:
             }
         )
     pq.write_table(pa.Table.from_pylist(records), path, row_group_size=40)
+    return path
+
+
+def _typed(path: Path, rows: int = 150) -> Path:
+    """Typed columns whose names point to a type (phone and ssn stored as integers, an
+    age, a postcode, a birth date) beside typed columns whose names point to none."""
+    rng = random.Random(7)
+    table = pa.table(
+        {
+            "customer_id": pa.array([1_000_000 + i for i in range(rows)], pa.int64()),
+            "phone": pa.array([4_155_550_100 + 7 * i for i in range(rows)], pa.int64()),
+            "ssn": pa.array([536_904_399 + 11 * i for i in range(rows)], pa.int64()),
+            "age": pa.array([18 + i % 70 for i in range(rows)], pa.int32()),
+            "zip": pa.array([10_000 + 37 * i for i in range(rows)], pa.int64()),
+            "dob": pa.array([dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28) for i in range(rows)]),
+            "signup": pa.array([dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(rows)]),
+            "amount": pa.array([round(rng.uniform(1, 500), 2) for _ in range(rows)]),
+        }
+    )
+    pq.write_table(table, path, row_group_size=50)
     return path
 
 
@@ -366,6 +416,27 @@ def test_nulls_repeats_and_structs_via_cli_and_dataframe(
     assert frame["assets"][0]["fields"] == want["assets"][0]["fields"]
     assert frame["assets"][0]["rows_scanned"] == 160
     assert set(engine.stats.builds.values()) == {1}  # the cached detectors again
+
+
+@pytest.mark.ner
+def test_typed_columns_give_the_single_process_inventory(
+    spark, config, single, tmp_path: Path
+) -> None:
+    """Spark's executors run the scanner's typed-column plan: the same inventory, and
+    exactly the values the one-process scan hands to the detectors, no more."""
+    from piiscan.engines.spark import SparkEngine
+
+    path = _typed(tmp_path / "typed.parquet")
+    engine = SparkEngine(config, spark)
+    got = engine.scan(str(path)).to_dict()
+    before = single.columns.values_analysed
+    want = single.scan([str(path)]).to_dict()
+    assert _comparable(got) == _comparable(want)
+    status = {f["name"]: f["status"] for f in got["assets"][0]["fields"]}
+    assert status["phone"] == status["age"] == status["dob"] == "personal"
+    assert status["customer_id"] == status["amount"] == "none_found"
+    analysed = single.columns.values_analysed - before
+    assert engine.stats.values_analysed == analysed < engine.stats.distinct_values
 
 
 def test_unreadable_source_is_an_error_not_a_crash(spark, tmp_path: Path) -> None:

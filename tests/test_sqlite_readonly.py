@@ -21,7 +21,7 @@ from piiscan.anonymize.sql_copy import copy_database
 from piiscan.config import Config
 from piiscan.connectors.sql import SqlConnector
 from piiscan.errors import AssetError
-from piiscan.pipeline import Scanner
+from piiscan.scanning.scanner import Scanner
 
 ROWS = 120
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,12 @@ from piiscan.detectors.presidio_detector import PresidioDetector
 from piiscan.errors import AssetError, ConfigError
 from piiscan.masking import EvidenceEncoder
 from piiscan.model import AssetResult, FieldResult, Inventory, TextFinding
-from piiscan.pipeline import Event, Scanner
 from piiscan.plugins import Asset, Connector
 from piiscan.policy import load_policy
 from piiscan.registry import Registry
 from piiscan.reports.loading import validate_inventory_dict
+from piiscan.scanning.events import Event
+from piiscan.scanning.scanner import Scanner
 from piiscan.state import ScanState, settings_digest
 
 EMAILS = [f"person{i}.private@example.com" for i in range(8)]
@@ -222,6 +224,9 @@ def test_settings_digest_depends_on_what_shapes_a_verdict_but_never_holds_the_ke
     one = settings_digest(keyed, policy, [], EvidenceEncoder("hash", b"key-one"))
     assert one == settings_digest(keyed, policy, [], EvidenceEncoder("hash", b"key-one"))
     assert one != settings_digest(keyed, policy, [], EvidenceEncoder("hash", b"key-two"))
+    # a plugin's options shape its verdicts: changing them rescans everything
+    tuned = replace(RULES, plugin_tables={"plugins": {"employee_ids": {"prefix": "EMP"}}})
+    assert base != settings_digest(tuned, policy, ["presidio"], EvidenceEncoder())
 
 
 # -- carry-over in the pipeline (mem:// objects, reads counted) ---------------------------

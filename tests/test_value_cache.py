@@ -12,11 +12,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from piiscan import classification, pipeline
+from piiscan import classification
 from piiscan.config import Config
 from piiscan.model import Span
-from piiscan.pipeline import Scanner
 from piiscan.plugins import Detector
+from piiscan.scanning import structured
+from piiscan.scanning.scanner import Scanner
 
 DISTINCT = 60
 REPEATS = 5
@@ -40,7 +41,7 @@ class CountingDetector(Detector):
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ten batches: most repeats come back in a later batch than their first sight."""
-    monkeypatch.setattr(pipeline, "FULL_BATCH_ROWS", DISTINCT // 2)
+    monkeypatch.setattr(structured, "FULL_BATCH_ROWS", DISTINCT // 2)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_a_repeat_is_counted_though_its_batch_pushed_it_out_of_the_cache(
 ) -> None:
     # Batch 1 fills the 10-entry cache; batch 2 repeats its oldest value, then brings
     # nine new ones: the first of them pushes the repeated value out before it is counted.
-    monkeypatch.setattr(pipeline, "FULL_BATCH_ROWS", 10)
+    monkeypatch.setattr(structured, "FULL_BATCH_ROWS", 10)
     monkeypatch.setattr(classification, "CACHE_PER_ASSET", 10)
     monkeypatch.setattr(classification, "MIN_CACHE_PER_FIELD", 1)
     values = [f"v{i}" for i in range(10)] + ["v0"] + [f"v{i}" for i in range(10, 19)]

@@ -10,7 +10,7 @@
   walk is iterative, the folder past ``walk.MAX_DEPTH`` is an error, the rest is scanned
   (and copied).
 
-Planted canaries (tests/canaries.py) must not leak into any output.
+Planted canaries (piiscan/testing/canaries.py) must not leak into any output.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from canaries import Canaries, leaks
 
 from piiscan.anonymize.contracts import AssetCopy
 from piiscan.anonymize.file_copy import copy_tree
@@ -30,9 +29,10 @@ from piiscan.config import Config
 from piiscan.connectors.files import FileConnector
 from piiscan.connectors.walk import MAX_DEPTH, walk
 from piiscan.model import Inventory
-from piiscan.pipeline import Scanner, build_detectors
-from piiscan.registry import default_registry
+from piiscan.registry import build_detectors, default_registry
 from piiscan.reports.loading import validate_inventory_dict
+from piiscan.scanning.scanner import Scanner
+from piiscan.testing.canaries import Canaries, leaks
 
 RULES = Config(spacy_model="none", progress=False, hash_key=b"k" * 16)
 _CLEANUP: list[Path] = []

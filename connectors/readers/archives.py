@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from piiscan.connectors.readers import format_for, sniff_format
 from piiscan.connectors.readers.blob import Blob, RangeReader
@@ -185,7 +185,7 @@ def spool(stream: IO[bytes]) -> IO[bytes]:
         out.close()
         raise
     out.seek(0)
-    return out  # type: ignore[return-value]
+    return out
 
 
 class MemberBlob(Blob):
@@ -230,7 +230,7 @@ class MemberBlob(Blob):
     def raw(self) -> BinaryIO:
         """A fresh buffered stream of the member's bytes. It can seek, but a backward seek
         decompresses again from the start (readers that only rewind to 0 are fine)."""
-        return io.BufferedReader(_Rewindable(self._stream), CHUNK)  # type: ignore[return-value]
+        return io.BufferedReader(_Rewindable(self._stream), CHUNK)
 
     def _materialised(self) -> IO[bytes]:
         if self._spool is None:
@@ -254,7 +254,7 @@ class MemberBlob(Blob):
         """A fresh stream; seekable (over the spooled copy) for formats whose readers seek."""
         if self.suffix in SEEKING_SUFFIXES:
             self._materialised()
-            return io.BufferedReader(RangeReader(self), CHUNK)  # type: ignore[return-value]
+            return io.BufferedReader(RangeReader(self), CHUNK)
         return self.raw()
 
 
@@ -508,8 +508,8 @@ def _expand_compressed(blob: Blob, budget: _Budget, kind: str) -> Iterator[Blob 
     def opener() -> IO[bytes]:
         raw = blob.open()
         if kind == "gzip":
-            return _Closing(gzip.GzipFile(fileobj=raw, mode="rb"), raw)
-        return _Closing(bz2.BZ2File(raw, mode="rb"), raw)
+            return cast(IO[bytes], _Closing(gzip.GzipFile(fileobj=raw, mode="rb"), raw))
+        return cast(IO[bytes], _Closing(bz2.BZ2File(raw, mode="rb"), raw))
 
     member = MemberBlob(
         _member_name(blob.name, _inner_name(blob.name)),
@@ -533,14 +533,14 @@ def _expand_compressed(blob: Blob, budget: _Budget, kind: str) -> Iterator[Blob 
 class _Closing(io.RawIOBase):
     """A decompressor that also closes the raw stream under it."""
 
-    def __init__(self, inner: IO[bytes], raw: IO[bytes]) -> None:
+    def __init__(self, inner: gzip.GzipFile | bz2.BZ2File, raw: IO[bytes]) -> None:
         self.inner = inner
         self.raw_stream = raw
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         return self.inner.read(size)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]

@@ -38,6 +38,10 @@ DESCRIBE = {
 }
 
 
+class BinaryContent(AssetError):
+    """A file read as text holds binary data (the message names the file, never data)."""
+
+
 @dataclass(frozen=True)
 class Encoding:
     """How to decode a file; ``note`` says when a fallback was used."""
@@ -67,20 +71,19 @@ def looks_binary(head: bytes) -> bool:
     return controls / len(head) > 0.1
 
 
-def _valid_utf8(blob: Blob, head: bytes) -> bool:
-    limit = VALIDATE_BYTES if blob.local_path is not None else REMOTE_VALIDATE_BYTES
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    if blob.size is not None and blob.size <= len(head):  # the head is the whole file
-        try:
-            decoder.decode(head, final=True)
-        except UnicodeDecodeError:
-            return False
-        return True
+def _decodes(blob: Blob, head: bytes, encoding: str, limit: int | None) -> bool:
+    """Whether the first ``limit`` bytes of ``blob`` (all of them when None) decode
+    strictly as ``encoding``; ``head``, its first bytes, is used when it holds them."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    whole_head = blob.size is not None and blob.size <= len(head)  # the head is the file
     read = 0
     try:
+        if whole_head or (limit is not None and limit <= len(head)):
+            decoder.decode(head if limit is None else head[:limit], final=whole_head)
+            return True
         with blob.open() as fh:
-            while read < limit:
-                chunk = fh.read(min(1 << 20, limit - read))
+            while limit is None or read < limit:
+                chunk = fh.read(1 << 20 if limit is None else min(1 << 20, limit - read))
                 if not chunk:
                     decoder.decode(b"", final=True)
                     break
@@ -91,12 +94,17 @@ def _valid_utf8(blob: Blob, head: bytes) -> bool:
     return True
 
 
-def sniff_encoding(blob: Blob, what: str = "text") -> Encoding:
-    """Pick an encoding: a BOM, else UTF-8 if valid, else cp1252 (or latin-1).
+def sniff_encoding(blob: Blob, what: str = "text", *, whole: bool = False) -> Encoding:
+    """Pick an encoding: a BOM, else UTF-8 if valid, else cp1252 if valid, else latin-1.
 
-    Raises AssetError for binary content (naming the real format when its signature is
-    known). Readers should open with ``errors="replace"`` so that invalid bytes past the
-    validated prefix never crash a scan.
+    The scan validates the first :data:`VALIDATE_BYTES` (remote:
+    :data:`REMOTE_VALIDATE_BYTES`); readers open with ``errors="replace"`` so that
+    invalid bytes past them never crash a scan. ``whole`` validates the whole file
+    instead: the anonymizer's copy, which decodes every byte strictly. The two agree on
+    every file that fits the scan's prefix.
+
+    Raises :class:`EmptyAsset` for an empty file and :class:`BinaryContent` for binary
+    content (naming the real format when its signature is known).
     """
     head = read_head(blob)
     if not head:
@@ -108,14 +116,15 @@ def sniff_encoding(blob: Blob, what: str = "text") -> Encoding:
     if magic is not None or looks_binary(head):
         base = PurePosixPath(blob.name).name
         hint = f"; it looks like {magic[1]}" if magic else ""
-        raise AssetError(f"{base} is not a {what} file (binary content){hint}")
-    if _valid_utf8(blob, head):
+        raise BinaryContent(f"{base} is not a {what} file (binary content){hint}")
+    limit: int | None = None
+    if not whole:
+        limit = VALIDATE_BYTES if blob.local_path is not None else REMOTE_VALIDATE_BYTES
+    if _decodes(blob, head, "utf-8", limit):
         return Encoding("utf-8")
-    try:
-        head.decode("cp1252")
-    except UnicodeDecodeError:
-        return Encoding("latin-1", "not valid UTF-8; decoded as latin-1")
-    return Encoding("cp1252", "not valid UTF-8; decoded as cp1252")
+    if _decodes(blob, head, "cp1252", limit):
+        return Encoding("cp1252", "not valid UTF-8; decoded as cp1252")
+    return Encoding("latin-1", "not valid UTF-8; decoded as latin-1")
 
 
 def open_text(blob: Blob, encoding: Encoding) -> IO[str]:
@@ -142,6 +151,15 @@ def bounded_lines(
                 budget.add(skipped)
             line = line[:limit]
         yield line.rstrip("\r\n"), cut
+
+
+def line_pieces(fh: IO[str], limit: int) -> Iterator[tuple[str, str, bool]]:
+    """(text, line ending, ends a line) of a stream, lines longer than ``limit`` in
+    pieces: the whole of every line, for a rewriter that writes each one back."""
+    while piece := fh.readline(limit):
+        body = piece.rstrip("\r\n")
+        ending = piece[len(body) :]
+        yield body, ending, bool(ending) or len(piece) < limit
 
 
 def _skip_rest(fh: IO[str], limit: int) -> int:

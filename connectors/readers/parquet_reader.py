@@ -10,24 +10,32 @@ as dictionaries (what the file stores), their values longer than ``cell_chars`` 
 (with a note, as a CSV's long cells are), and rows are expanded in slices of at most
 :data:`MAX_BATCH_BYTES`; batches are sized from the row group's uncompressed size, so a
 highly compressed plain column is read in fewer rows at a time.
+
+:func:`rewrite_parquet` (:mod:`.rewrite`) copies a whole file: every batch flattened as
+the scan flattens it (:func:`flatten_batch`), through the job's ``batch`` callback, and
+rebuilt into the source's schema (struct nulls kept, column names through
+``field_name``, the first row group's compression), types changed by the callback noted.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, cast
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from piiscan.connectors.readers.blob import Blob, RangeReader
+from piiscan.connectors.readers.blob import Blob, PathBlob, RangeReader
+from piiscan.connectors.readers.rewrite import RewriteFailed, RewriteJob, Unreadable
 from piiscan.errors import AssetError, EmptyAsset
 from piiscan.plugins import ColumnInfo
 
 MAGIC = b"PAR1"
+NOT_PARQUET = "not a Parquet file (no PAR1 magic)"
 #: Column data is fetched in pieces of this size, so a sample stops early in a row group.
 READ_BUFFER = 1 << 20
 #: Row groups a sample spreads over at most (more only when they are too small).
@@ -46,17 +54,16 @@ def open_parquet(
     size = source.size
     if size == 0:
         raise EmptyAsset("empty file")
-    head = blob.read_range(0, 4)
-    tail = blob.read_range(max(size - 4, 0), 4)
-    if head != MAGIC or tail != MAGIC or size < 12:
+    if not _has_magic(blob, size):
         name = PurePosixPath(blob.name).name
-        raise AssetError(f"{name} is not a Parquet file (no PAR1 magic)")
+        raise AssetError(f"{name} is {NOT_PARQUET}")
     try:
-        pf = pq.ParquetFile(source, metadata=metadata, pre_buffer=False, buffer_size=READ_BUFFER)
+        stream = cast("IO[bytes]", source)  # a raw, seekable stream of the file's bytes
+        pf = pq.ParquetFile(stream, metadata=metadata, pre_buffer=False, buffer_size=READ_BUFFER)
         names = _text_leaves(pf.schema_arrow) if dictionaries else []
         if names:
             pf = pq.ParquetFile(
-                source,
+                stream,
                 metadata=pf.metadata,
                 pre_buffer=False,
                 buffer_size=READ_BUFFER,
@@ -65,6 +72,13 @@ def open_parquet(
         return pf
     except (pa.ArrowException, OSError) as exc:
         raise AssetError(f"unreadable Parquet file: {exc}") from exc
+
+
+def _has_magic(blob: Blob, size: int) -> bool:
+    """Whether the file starts and ends with ``PAR1`` (two small reads)."""
+    head = blob.read_range(0, 4)
+    tail = blob.read_range(max(size - 4, 0), 4)
+    return head == MAGIC and tail == MAGIC and size >= 12
 
 
 def _text_leaves(schema: pa.Schema) -> list[str]:
@@ -133,7 +147,8 @@ def projected_columns(pf: pq.ParquetFile, keep: Callable[[str], bool]) -> list[s
 def flat_arrays(name: str, array: pa.Array) -> Iterator[tuple[str, pa.Array]]:
     """Leaves of a column, struct children named ``parent.child`` (as the scanner names them)."""
     if pa.types.is_struct(array.type):
-        for child_field, child in zip(array.type, array.flatten(), strict=True):
+        children = cast(pa.StructArray, array).flatten()
+        for child_field, child in zip(array.type, children, strict=True):
             yield from flat_arrays(f"{name}.{child_field.name}", child)
     else:
         yield name, array
@@ -211,7 +226,7 @@ def _expanded(batch: pa.RecordBatch, cut: _Cut) -> Iterator[pa.RecordBatch]:
     columns: list[pa.Array] = []
     for column in batch.columns:
         if pa.types.is_dictionary(column.type):
-            column, lengths = _cut_dictionary(column, cut)
+            column, lengths = _cut_dictionary(cast(pa.DictionaryArray, column), cut)
             if rows and len(lengths):
                 indices = column.indices.fill_null(0).to_numpy(zero_copy_only=False)
                 sizes += lengths[indices]
@@ -237,7 +252,8 @@ def _byte_lengths(values: pa.Array) -> np.ndarray:
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
     large = pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64 if large else np.int32)
+    buffer = cast(memoryview, values.buffers()[1])  # an Arrow buffer: the buffer protocol
+    offsets = np.frombuffer(buffer, dtype=np.int64 if large else np.int32)
     window = offsets[values.offset : values.offset + len(values) + 1]
     return np.diff(window).astype(np.int64)
 
@@ -265,13 +281,13 @@ def _cut_dictionary(column: pa.DictionaryArray, cut: _Cut) -> tuple[pa.Dictionar
 def _plain(column: pa.Array) -> pa.Array:
     """A dictionary column as plain values of its value type."""
     if pa.types.is_dictionary(column.type):
-        return column.dictionary_decode()
+        return cast(pa.DictionaryArray, column).dictionary_decode()
     return column
 
 
 def _all(
     pf: pq.ParquetFile, batch_rows: int, columns: list[str] | None, cut: _Cut
-) -> Iterator[pa.RecordBatch]:
+) -> Generator[pa.RecordBatch, None, int]:
     total = 0
     for group in range(pf.metadata.num_row_groups):
         size = batch_size_for(pf, group, batch_rows)
@@ -288,7 +304,7 @@ def _sample(
     notes: list[str] | None,
     columns: list[str] | None,
     cut: _Cut,
-) -> Iterator[pa.RecordBatch]:
+) -> Generator[pa.RecordBatch, None, int]:
     meta = pf.metadata
     rows = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     picked = sample_row_groups(rows, limit)
@@ -313,3 +329,114 @@ def _sample(
             "(--full reads everything)"
         )
     return total
+
+
+# -- rewrite -----------------------------------------------------------------------------
+def rewrite_parquet(job: RewriteJob) -> tuple[int, int]:
+    """Copy a Parquet file through ``job`` (see the module docstring)."""
+    pf = _open_whole(job.src)
+    source_schema = pf.schema_arrow
+    codec = _compression(pf)
+    metadata = cast("dict[bytes | str, bytes | str] | None", source_schema.metadata)
+    writer: pq.ParquetWriter | None = None
+    written = source_schema  # the schema the writer was opened with
+    rows_in = 0
+    try:
+        for batch in pf.iter_batches(batch_size=job.batch_rows):
+            out = job.batch(flatten_batch(batch), rows_in + 1)
+            leaves = iter(out.columns)
+            rebuilt = [
+                _renamed(job, *_rebuild(f, c, leaves))
+                for f, c in zip(batch.schema, batch.columns, strict=True)
+            ]
+            schema = pa.schema([f for f, _ in rebuilt], metadata=metadata)
+            new = pa.RecordBatch.from_arrays([a for _, a in rebuilt], schema=schema)
+            if writer is None:
+                _note_type_changes(job, source_schema, schema)
+                writer, written = _parquet_writer(job.dst, schema, codec), schema
+            elif not new.schema.equals(written):
+                try:
+                    new = new.cast(written)
+                except (pa.ArrowException, ValueError, TypeError):
+                    raise RewriteFailed(
+                        "the transformer changed column types between batches"
+                    ) from None
+            writer.write_batch(new)
+            rows_in += batch.num_rows
+        if writer is None:  # no rows: same schema, empty
+            writer = _parquet_writer(job.dst, source_schema, codec)
+    except pa.ArrowException as exc:
+        raise RewriteFailed(f"Parquet read or write error ({type(exc).__name__})") from None
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows_in, pq.ParquetFile(job.dst).metadata.num_rows
+
+
+def _open_whole(path: Path) -> pq.ParquetFile:
+    """The file opened for a full read, its PAR1 magic checked as :func:`open_parquet`
+    checks it."""
+    size = path.stat().st_size
+    if size == 0:
+        raise Unreadable("empty file")
+    try:
+        magic = _has_magic(PathBlob(path), size)
+    except AssetError as exc:
+        raise Unreadable(str(exc)) from None
+    if not magic:
+        raise Unreadable(NOT_PARQUET)
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError):
+        raise Unreadable("unreadable Parquet file") from None
+
+
+def _rebuild(
+    fld: pa.Field, original: pa.Array, leaves: Iterator[pa.Array]
+) -> tuple[pa.Field, pa.Array]:
+    """A column rebuilt from transformed leaves, struct nulls as in ``original``."""
+    if not pa.types.is_struct(fld.type):
+        new = next(leaves)
+        return fld.with_type(new.type), new
+    members = cast(pa.StructArray, original).flatten()
+    pairs = [_rebuild(cf, ca, leaves) for cf, ca in zip(fld.type, members, strict=True)]
+    array = pa.StructArray.from_arrays(
+        [a for _, a in pairs], fields=[f for f, _ in pairs], mask=original.is_null()
+    )
+    return fld.with_type(array.type), array
+
+
+def _renamed(job: RewriteJob, fld: pa.Field, array: pa.Array) -> tuple[pa.Field, pa.Array]:
+    """A column (and its struct members) under the names the copy writes
+    (``job.field_name``: names that hold personal data rewritten)."""
+    name = job.field_name(fld.name)
+    if pa.types.is_struct(fld.type):
+        members = cast(pa.StructArray, array).flatten()
+        pairs = [_renamed(job, cf, ca) for cf, ca in zip(fld.type, members, strict=True)]
+        if any(f.name != cf.name for (f, _), cf in zip(pairs, fld.type, strict=True)):
+            array = pa.StructArray.from_arrays(
+                [a for _, a in pairs], fields=[f for f, _ in pairs], mask=array.is_null()
+            )
+            return pa.field(name, array.type, fld.nullable, fld.metadata), array
+    return (fld if name == fld.name else fld.with_name(name)), array
+
+
+def _compression(pf: pq.ParquetFile) -> str:
+    meta = pf.metadata
+    if meta.num_row_groups and meta.num_columns:
+        codec = meta.row_group(0).column(0).compression
+        return "NONE" if codec == "UNCOMPRESSED" else codec
+    return "SNAPPY"
+
+
+def _parquet_writer(path: Path, schema: pa.Schema, codec: str) -> pq.ParquetWriter:
+    try:
+        return pq.ParquetWriter(path, schema, compression=cast(Any, codec))  # as the file names it
+    except (pa.ArrowException, ValueError):
+        return pq.ParquetWriter(path, schema)
+
+
+def _note_type_changes(job: RewriteJob, before: pa.Schema, after: pa.Schema) -> None:
+    for old, new in zip(before, after, strict=True):
+        if not old.type.equals(new.type):
+            job.notes.append(f"column {old.name}: type {old.type} written as {new.type}")

@@ -1,4 +1,5 @@
-"""Plain text documents as lines (encoding sniffed, over-long lines cut)."""
+"""Plain text documents as lines (encoding sniffed, over-long lines cut); and their
+rewrite, line by line, with the line endings kept (:func:`rewrite_text`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from piiscan.connectors.readers.blob import Blob
 from piiscan.connectors.readers.encoding import (
     CharBudget,
     bounded_lines,
+    line_pieces,
     open_text,
     sniff_encoding,
+)
+from piiscan.connectors.readers.rewrite import (
+    RewriteFailed,
+    RewriteJob,
+    count_lines,
+    open_pair,
+    row_list,
 )
 
 
@@ -36,3 +45,28 @@ def text_lines(
     finally:
         if notes is not None and budget.cut_note():
             notes.append(budget.cut_note())  # type: ignore[arg-type]
+
+
+def rewrite_text(job: RewriteJob) -> tuple[int, int]:
+    """Copy a text file through ``job.text`` line by line (a line longer than
+    ``job.max_line_chars`` in pieces; empty lines and line endings kept as they are)."""
+    src, dst = open_pair(job)
+    lines, failed, error = 0, [], ""
+    with src, dst:
+        for body, ending, ends in line_pieces(src, job.max_line_chars):
+            if ends:
+                lines += 1
+            new = body
+            if body:
+                try:
+                    new = job.text(body)
+                except Exception as exc:
+                    failed.append(lines + (0 if ends else 1))
+                    error = type(exc).__name__
+                    continue
+            dst.write(new + ending)
+    if failed:
+        raise RewriteFailed(
+            f"{row_list(sorted(set(failed)), 'lines')} failed to transform ({error})"
+        )
+    return lines, count_lines(job.dst)

@@ -117,14 +117,21 @@ def term_regex(terms: Iterable[str]) -> str:
 def shared_compile(pattern: Pattern, flags: int | None) -> regex.Pattern[str]:
     """``pattern`` compiled with ``flags``, once: kept where Presidio's pattern
     recognizer keeps what it compiles on first use, so every reader shares it."""
-    if pattern.compiled_regex is None or pattern.compiled_with_flags != flags:
-        pattern.compiled_regex = regex.compile(pattern.regex, flags or 0)
-        pattern.compiled_with_flags = flags
-    return pattern.compiled_regex
+    compiled: regex.Pattern[str] | None = pattern.compiled_regex
+    if compiled is None or pattern.compiled_with_flags != flags:
+        compiled = regex.compile(pattern.regex, flags or 0)
+        # Presidio's Pattern sets both to None in __init__, unannotated: mypy types them None
+        pattern.compiled_regex = compiled  # type: ignore[assignment]
+        pattern.compiled_with_flags = flags  # type: ignore[assignment]
+    return compiled
 
 
 class RuleRecognizer(PatternRecognizer):
     """A :class:`PatternRecognizer` of :class:`Rule` objects with a model-free context lift."""
+
+    # Presidio assigns these in __init__ without annotations mypy can infer from.
+    name: str
+    patterns: list[Pattern]
 
     def __init__(
         self,

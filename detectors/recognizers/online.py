@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from piiscan.checksums import luhn_valid
 from piiscan.detectors.recognizers.base import Rule, RuleRecognizer
-from piiscan.detectors.reserved import luhn_valid
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _HEX_EDGE_L = r"(?<![\w-])"

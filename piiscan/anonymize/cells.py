@@ -4,8 +4,9 @@ The scanner reads a JSON cell of column ``profile`` as fields ``profile.email``,
 ``profile.orders[].sku`` (:mod:`piiscan.connectors.cells`); the plan therefore names those
 paths. :func:`transform_cells` walks each JSON cell of such a column and passes every
 leaf through ``transformer.value`` under the same path the scanner gave it, the way the
-file copier walks a JSON file's records (the same walker, so paths, lists and maps keyed
-by values agree), and writes the document back. Other cells of the column get the
+file copier walks a JSON file's records (the same walker,
+:func:`~piiscan.connectors.readers.flatten.rewrite_leaves`, so paths, lists and maps
+keyed by values agree), and writes the document back. Other cells of the column get the
 column's own plan, if it has one. A binary cell that holds text is decoded, transformed
 as text and encoded back (UTF-8); binary that is not text is left to the copier (see
 :mod:`piiscan.anonymize.sql_copy`).
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from piiscan.connectors.cells import cell_text, json_document
+from piiscan.connectors.readers.flatten import rewrite_leaves
 
 #: The suffixes the flattener puts after a column's name for what is inside its JSON.
 NESTED = (".", "[]", "{")
@@ -29,18 +31,6 @@ def nested_under(plans: Mapping[str, Any], column: str) -> bool:
     return any(str(k).startswith(prefixes) for k in plans)
 
 
-class _Walk:
-    """What the file copier's JSON walker needs of its job."""
-
-    def __init__(self, transformer: Any, asset: str) -> None:
-        self.transformer = transformer
-        self.asset = asset
-
-    def field_name(self, name: str) -> str:
-        rename = getattr(self.transformer, "field_name", None)
-        return rename(self.asset, name) if rename is not None else name
-
-
 def transform_cells(
     transformer: Any,
     asset: str,
@@ -50,10 +40,15 @@ def transform_cells(
 ) -> list[Any]:
     """``values`` of one column transformed cell by cell: JSON documents leaf by leaf
     (paths under ``column``), other cells by ``whole`` (the column's own plan) when given."""
-    from piiscan.anonymize.file_copy import _walk_json  # the file copier's walker
+    rename = getattr(transformer, "field_name", None)
 
-    walk = _Walk(transformer, asset)
-    out = []
+    def leaf(path: str, value: Any) -> Any:
+        return transformer.value(asset, path, value)
+
+    def key_name(name: str) -> str:
+        return rename(asset, name) if rename is not None else name
+
+    out: list[Any] = []
     for value in values:
         if value is None:
             out.append(None)
@@ -62,7 +57,7 @@ def transform_cells(
         value = cell_text(value)
         doc = json_document(value)
         if doc is not None:
-            walked = _walk_json(walk, doc, column, 0)
+            walked = rewrite_leaves(doc, leaf, key_name, column, 0)
             new: Any = (
                 walked
                 if isinstance(raw, dict | list)

@@ -7,6 +7,7 @@ same shape. Copiers know nothing about policies or operators.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,3 +52,11 @@ class CopyReport:
     @property
     def failed(self) -> list[AssetCopy]:
         return [a for a in self.assets if a.status == "failed"]
+
+
+#: The database copier's progress: (asset, rows read so far), after each batch.
+RowsCopied = Callable[[str, int], None]
+#: The file copier's progress: each file's result, copied or not, when it is done.
+FileCopied = Callable[[AssetCopy], None]
+#: The runner's progress: one line of text per step (scanning, writing, verifying).
+Say = Callable[[str], None]

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 Number = int | float | Decimal
 
@@ -129,8 +129,9 @@ def _round_to(value: Number, step: Number, floor: bool) -> Number:
         q = value / Decimal(str(step))
         q = q.to_integral_value(rounding="ROUND_FLOOR" if floor else "ROUND_HALF_EVEN")
         return q * Decimal(str(step))
-    q = math.floor(value / step) if floor else round(value / step)
-    out = q * step
+    number, size = cast(float, value), cast(float, step)  # int or float (no Decimal here)
+    n = math.floor(number / size) if floor else round(number / size)
+    out = n * size
     return int(out) if isinstance(value, int) else float(out)
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from piiscan import __version__
-from piiscan.anonymize.contracts import CopyReport
+from piiscan.anonymize.contracts import CopyReport, Say
 from piiscan.anonymize.free_text import check_free_text
 from piiscan.anonymize.keys import Keyring
 from piiscan.anonymize.operators import Operators
@@ -31,13 +30,14 @@ from piiscan.errors import UsageError
 from piiscan.masking import mask_url
 from piiscan.model import Inventory
 from piiscan.name_scan import NAME_FIELD
-from piiscan.pipeline import Event, Scanner
 from piiscan.policy import Policy, level_rank, load_policy
+from piiscan.scanning.events import Event
+from piiscan.scanning.scanner import Scanner
+from piiscan.version import __version__
 
 log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = "1.2"  # 1.2: names_rewritten
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -131,7 +131,7 @@ def anonymize(
     realistic_names: bool = False,
     manifest_path: Path | None = None,
     on_event: Callable[[Event], None] | None = None,
-    progress: Progress | None = None,
+    progress: Say | None = None,
 ) -> AnonymizeResult:
     """Write a de-identified copy of ``source`` to ``target`` and verify it.
 
@@ -144,36 +144,43 @@ def anonymize(
     _check_directory(path, "manifest")  # fail before the long work, not after it
     if not is_database(target):
         _check_directory(Path(target).expanduser(), "target")
-    policy = policy or load_policy(config.policy_path)
-    rules = AnonymizationRules(policy)
     # Plan on everything that looks personal, reserved/test values included (replacing
     # a test value costs nothing; leaving a real one that looks like a test value would).
-    scanner = Scanner(replace(config, ignore_reserved=False), policy=policy, on_event=on_event)
-    shown = scanner.display_source
-    if inventory is None:
-        say(f"scanning {shown(source)} to plan the transformation")
-        inventory = scanner.scan([source])
-    _check_inventory(inventory, source, shown(source))
-    inventory = check_free_text(inventory, detection_of(scanner.detectors), allow_rule_only)
-    plan = build_plan(inventory, rules)
-    operators = Operators(keyring, realistic_names=realistic_names)
-    transformer = PolicyTransformer(
-        plan, rules, operators, scanner.analyze, config.min_score, names=scanner.names
+    scanner = Scanner(
+        replace(config, ignore_reserved=False),
+        policy=policy or load_policy(config.policy_path),
+        on_event=on_event,
     )
-    say(f"writing {shown(target)}")
-    report = _copy(source, target, transformer, config, overwrite, on_event, shown)
-    verification = None
-    if verify_level:
-        say(f"verifying {shown(target)} (nothing at {verify_level} or above may remain)")
-        verification = verify(
-            target, config, policy, plan, verify_level, _renamed(source, target), verify_full
+    with scanner:
+        # The scanner's policy (the user's, with the detectors' declared types) plans,
+        # transforms and verifies, as it judged the scan.
+        policy = scanner.policy
+        rules = AnonymizationRules(policy)
+        shown = scanner.display_source
+        if inventory is None:
+            say(f"scanning {shown(source)} to plan the transformation")
+            inventory = scanner.scan([source])
+        _check_inventory(inventory, source, shown(source))
+        inventory = check_free_text(inventory, detection_of(scanner.detectors), allow_rule_only)
+        plan = build_plan(inventory, rules)
+        operators = Operators(keyring, realistic_names=realistic_names)
+        transformer = PolicyTransformer(
+            plan, rules, operators, scanner.analyze, config.min_score, names=scanner.names
         )
-    manifest = build_manifest(
-        shown(source), shown(target), policy, keyring, plan, transformer, report, verification,
-        inventory,
-    )  # fmt: skip
-    write_json_atomic(path, manifest)
-    return AnonymizeResult(manifest, path, report, verification)
+        say(f"writing {shown(target)}")
+        report = _copy(source, target, transformer, config, overwrite, on_event, shown)
+        verification = None
+        if verify_level:
+            say(f"verifying {shown(target)} (nothing at {verify_level} or above may remain)")
+            verification = verify(
+                target, config, policy, plan, verify_level, _renamed(source, target), verify_full
+            )
+        manifest = build_manifest(
+            shown(source), shown(target), policy, keyring, plan, transformer, report, verification,
+            inventory,
+        )  # fmt: skip
+        write_json_atomic(path, manifest)
+        return AnonymizeResult(manifest, path, report, verification)
 
 
 def _check_inventory(inventory: Inventory, source: str, shown: str) -> None:
@@ -295,21 +302,21 @@ def verify(
     constraints, defaults, comments, views: :mod:`.schema_check`). ``full`` reads every
     row, not a sample."""
     cfg = replace(config, ignore_reserved=True, state_path=None, full=config.full or full)
-    rescanner = Scanner(cfg, policy=policy)
     source = target_url(target) if is_database(target) or _is_sqlite_file(target) else target
-    inventory = rescanner.scan([source])
-    result = Verification(
-        level,
-        detection=dict(inventory.detection),
-        sampled_rows=None if cfg.full else cfg.sample_rows,
-    )
-    result.errors = [e.reason for e in inventory.errors]
-    if is_database(source):  # values hidden in the copy's DDL (CHECK literals, defaults…)
-        from piiscan.anonymize.schema_check import schema_leaks
+    with Scanner(cfg, policy=policy) as rescanner:
+        inventory = rescanner.scan([source])
+        result = Verification(
+            level,
+            detection=dict(inventory.detection),
+            sampled_rows=None if cfg.full else cfg.sample_rows,
+        )
+        result.errors = [e.reason for e in inventory.errors]
+        if is_database(source):  # values hidden in the copy's DDL (CHECK literals, defaults…)
+            from piiscan.anonymize.schema_check import schema_leaks
 
-        leaks, errors = schema_leaks(source, rescanner.analyze, policy, level, cfg.min_score)
-        result.leaks += leaks
-        result.errors += errors
+            leaks, errors = schema_leaks(source, rescanner.analyze, policy, level, cfg.min_score)
+            result.leaks += leaks
+            result.errors += errors
     operators = {(fp.asset, fp.field): fp.spec.name for fp in plan}
     for asset in inventory.assets:
         if level_rank(asset.sensitivity) < level_rank(level):

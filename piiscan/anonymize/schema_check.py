@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from piiscan.connectors.sql import SYSTEM_SCHEMAS, create_readonly_engine, dispose_engine
 from piiscan.model import Span
 from piiscan.policy import Policy, level_rank
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql.base import PGInspector
 
 Analyze = Callable[[list[str], "str | None"], list[list[Span]]]
 
@@ -72,7 +75,7 @@ def _texts(conn: sa.Connection) -> Iterator[tuple[str, str, str]]:
                 str(inspector.get_view_definition(view, schema=schema) or ""),
             )
         if dialect == "postgresql":
-            for enum in inspector.get_enums(schema=schema or "*"):
+            for enum in cast("PGInspector", inspector).get_enums(schema=schema or "*"):
                 yield prefix + enum["name"], "enum labels", "\n".join(enum["labels"])
     if dialect == "sqlite":
         for name, sql in conn.exec_driver_sql(

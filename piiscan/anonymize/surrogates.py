@@ -43,6 +43,7 @@ from importlib import resources
 
 import yaml
 
+from piiscan.checksums import iban_check_digits, luhn_check_digit
 from piiscan.detectors.reserved import (
     GENERIC_PHONE_MARK,
     GENERIC_PHONE_MARK_NATIONAL,
@@ -51,8 +52,6 @@ from piiscan.detectors.reserved import (
     UK_MOBILE_DRAMA,
     country_code,
     has_plus,
-    iban_mod97,
-    luhn_valid,
 )
 
 DEFAULT_TOKEN_LENGTH = 12
@@ -187,11 +186,6 @@ def _card_prefix(first: str, length: int) -> str:
     return {"5": "555555", "2": "222300", "6": "601111"}.get(first, "400000")
 
 
-def luhn_complete(partial: str) -> str:
-    """``partial`` plus the check digit that makes it Luhn-valid."""
-    return next(partial + d for d in "0123456789" if luhn_valid(partial + d))
-
-
 def credit_card(prf: Prf, seed: str, text: str) -> str:
     positions = _digit_positions(text)
     first = text[positions[0]] if positions else "4"
@@ -199,7 +193,7 @@ def credit_card(prf: Prf, seed: str, text: str) -> str:
         text, positions = _CARD_FALLBACK, _digit_positions(_CARD_FALLBACK)
     prefix = _card_prefix(first, len(positions))
     body = prefix + prf.digits(len(positions) - len(prefix) - 1, seed, "card")
-    return _fill(text, positions, luhn_complete(body))
+    return _fill(text, positions, body + luhn_check_digit(body))
 
 
 def us_ssn(prf: Prf, seed: str, text: str) -> str:
@@ -225,7 +219,7 @@ def iban(prf: Prf, seed: str, text: str) -> str:
         bban = "".join(
             d if c.isdigit() else ch for c, d, ch in zip(bban_shape, digits, letters, strict=True)
         )
-        check = 98 - iban_mod97(country + "00" + bban)
+        check = iban_check_digits(country, bban)
         if check in (2, 98):
             new = country + ("99" if check == 2 else "01") + bban
             return _fill(text, positions, new)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -33,7 +33,7 @@ from piiscan.masking import MASK
 from piiscan.model import Span
 from piiscan.name_scan import NameScanner, ScannedName
 
-Analyze = Callable[[Sequence[str], "str | None"], list[list[Span]]]
+Analyze = Callable[[list[str], "str | None"], list[list[Span]]]
 
 #: Entity types whose value identifies the person a row is about (date-shift subject).
 SUBJECT_ENTITIES = ("EMAIL_ADDRESS", "US_SSN", "UK_NINO", "PERSON", "USERNAME", "PHONE_NUMBER")
@@ -287,7 +287,7 @@ class _RawKeys(dict[str, FieldPlan]):
         super().__init__(plans)
         self._key = key
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         return super().get(self._key(name), default)
 
 

@@ -14,6 +14,7 @@ import click
 
 from piiscan.classification import TEXT_FIELD
 from piiscan.commands.messages import warn
+from piiscan.commands.progress import scan_progress
 from piiscan.policy import LEVELS
 from piiscan.terminal import printable
 
@@ -129,7 +130,6 @@ def anonymize(
     if not source or not target:
         raise click.UsageError("give SOURCE and --to TARGET")
     from piiscan.anonymize.runner import anonymize as run
-    from piiscan.cli import _progress
     from piiscan.config import load_config
     from piiscan.reports.loading import load_inventory
 
@@ -139,7 +139,7 @@ def anonymize(
     keyring = Keyring.load(key_file)
     inventory = load_inventory(inventory_path) if inventory_path else None
     show = sys.stderr.isatty() if progress is None else progress
-    with _progress(show) as on_event:
+    with scan_progress(show) as on_event:
         result = run(
             source,
             target,

@@ -17,13 +17,17 @@ from typing import IO, Any
 
 from piiscan.commands.messages import say
 from piiscan.errors import UsageError
+from piiscan.model import Inventory
+from piiscan.plugins import Reporter
 
 PARTIAL_SUFFIX = ".partial"
+#: Writes the output to the stream it is given (what it returns is ignored).
+Render = Callable[[IO[Any]], object]
 
 
 def write_output(
     output: Path | None,
-    render: Callable[[IO[Any]], None],
+    render: Render,
     *,
     binary: bool = False,
     what: str = "output",
@@ -50,6 +54,16 @@ def write_output(
             tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write {output}: {why(exc)}") from None
     say(f"{what} written to {output}")
+
+
+def write_report(reporter: Reporter, inventory: Inventory, output: Path | None) -> None:
+    """Render ``inventory`` with ``reporter`` to stdout or atomically to ``output``."""
+    write_output(
+        output,
+        lambda fh: reporter.write(inventory, fh),
+        binary=getattr(reporter, "binary", False),
+        what=f"{reporter.name} report",
+    )
 
 
 def write_text(text: str, output: Path | None, what: str = "output") -> None:
@@ -92,7 +106,7 @@ def _is_special(output: Path) -> bool:
     return output.exists() and not output.is_file() and not output.is_dir()
 
 
-def _to_special(output: Path, render: Callable[[IO[Any]], None], binary: bool, what: str) -> None:
+def _to_special(output: Path, render: Render, binary: bool, what: str) -> None:
     try:
         with output.open("wb") if binary else output.open("w", encoding="utf-8") as fh:
             render(fh)
@@ -105,7 +119,7 @@ def _partial(output: Path) -> Path:
     return output.with_name(output.name + PARTIAL_SUFFIX)
 
 
-def _to_stdout(render: Callable[[IO[Any]], None], binary: bool, what: str) -> None:
+def _to_stdout(render: Render, binary: bool, what: str) -> None:
     if binary and sys.stdout.isatty():
         raise UsageError(f"{what} is binary data: use --output FILE")
     stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout

@@ -13,6 +13,8 @@ import click
 
 from piiscan.commands import options as opt
 from piiscan.commands.messages import warn
+from piiscan.commands.output import check_writable, write_report
+from piiscan.commands.verdict import EXIT_USAGE, fail_on_exit
 from piiscan.errors import UsageError
 
 
@@ -72,8 +74,6 @@ def spark_scan(
 ) -> None:
     """Scan SOURCE (a Parquet file or folder of Parquet files, any path Spark reads) on
     Apache Spark; use --full for the same inventory as `piiscan scan --full`."""
-    from piiscan.cli import EXIT_USAGE, _write, fail_on_exit
-    from piiscan.commands.output import check_writable
     from piiscan.config import load_config
     from piiscan.engines.spark import require_pyspark, scan_spark, session
     from piiscan.registry import default_registry
@@ -98,7 +98,7 @@ def spark_scan(
     inventory = scan_spark(source, config, spark, name=name)
     for warning in inventory.warnings:  # patterns that matched nothing, and the like
         warn(warning)
-    _write(reporter, inventory, output)
+    write_report(reporter, inventory, output)
     for error in inventory.errors:
         warn(f"{error.source} {error.asset or ''}: {error.reason}")
     if any(e.asset is None for e in inventory.errors):

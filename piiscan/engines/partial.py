@@ -156,10 +156,11 @@ class FieldPartial(FieldCounts):
     @classmethod
     def from_json(cls, text: str) -> FieldPartial:
         d: dict[str, Any] = json.loads(text)
+        counts: dict[str, Any] = cls.counts_from(d)
         return cls(
             examples=d["examples"],
             max_findings=d["max_findings"],
-            **cls.counts_from(d),
+            **counts,
             evidence={e: {m: (k1, k2) for m, k1, k2 in b} for e, b in d["evidence"].items()},
             findings=[
                 ((k1, k2), i, ValueFinding(entity, start, end, score, ev))

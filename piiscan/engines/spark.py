@@ -29,7 +29,6 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from piiscan import __version__
 from piiscan.classification import FieldAccumulator, judge_asset
 from piiscan.config import Config
 from piiscan.connectors.files import file_selection, name_parts
@@ -49,10 +48,11 @@ from piiscan.engines.spark_tasks import (
 )
 from piiscan.errors import SourceError, UsageError
 from piiscan.install import install_command
+from piiscan.inventory_summary import summarize
 from piiscan.masking import mask_url, scrub, url_secrets
 from piiscan.model import AssetResult, FieldResult, Inventory, ScanError
-from piiscan.pipeline import summarize
 from piiscan.selection import NothingSelected, Selection, unmatched_warnings
+from piiscan.version import __version__
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -79,6 +79,9 @@ class SparkStats:
     builds: dict[int, int] = field(default_factory=dict)
     partitions: int = 0
     distinct_values: int = 0
+    #: Distinct values the executors handed to the detectors: a typed column's short
+    #: values only when its name points to a type, as in the one-process scan.
+    values_analysed: int = 0
 
 
 def session(
@@ -164,6 +167,8 @@ class SparkEngine:
         """Total bytes of the files, from Spark's file system (None when it cannot tell)."""
         try:
             jvm, conf = self.spark._jvm, self.spark._jsc.hadoopConfiguration()
+            if jvm is None:  # no JVM gateway (Spark Connect): size unknown
+                return None
             total = 0
             for name in files:
                 path = jvm.org.apache.hadoop.fs.Path(name)
@@ -252,6 +257,7 @@ class SparkEngine:
                 rows_by_group[group] = rows_by_group.get(group, 0) + n
             pid = facts["pid"]
             self.stats.builds[pid] = max(self.stats.builds.get(pid, 0), facts["builds"])
+            self.stats.values_analysed += facts["analysed"]
             self.stats.partitions += 1
         return partials, rows_by_group
 

@@ -28,18 +28,14 @@ from piiscan.classification import (
 )
 from piiscan.config import Config
 from piiscan.connectors.readers.parquet_reader import flatten_batch
+from piiscan.declared_types import scan_policy
 from piiscan.engines.partial import FieldPartial, Key, ValueFinding
 from piiscan.masking import EvidenceEncoder
 from piiscan.model import Hint, Span
-from piiscan.pipeline import Scanner, build_detectors, to_text
-
-try:  # typed columns analysed only for hinted types (newer pipelines)
-    from piiscan.pipeline import column_kind
-except ImportError:  # pragma: no cover - older pipeline: every value analysed as text
-    column_kind = None  # type: ignore[assignment]
 from piiscan.plugins import Detector
 from piiscan.policy import Policy, load_policy
-from piiscan.registry import default_registry
+from piiscan.registry import build_detectors, default_registry
+from piiscan.scanning.column import ColumnAnalyzer, to_text
 
 #: Names of the first-occurrence key columns a file scan adds (file path, row in file).
 K1, K2 = "__piiscan_k1", "__piiscan_k2"
@@ -76,34 +72,25 @@ class Plan:
 
 
 class Engine:
-    """The detectors, policy and evidence encoder of one configuration, and a scanner
-    over them whose per-column analysis the executors reuse."""
+    """The detectors, policy and evidence encoder of one configuration, and the
+    scanner's per-column analysis over them (:class:`ColumnAnalyzer`)."""
 
     def __init__(self, config: Config, key: bytes) -> None:
         self.config = config
         self.policy: Policy = load_policy(config.policy_path)
         self.detectors: list[Detector] = build_detectors(config, default_registry)
+        #: With the entity types the detectors declare, as the one-process scanner's.
+        self.policy = scan_policy(self.detectors, self.policy)
         self.encoder = EvidenceEncoder(config.evidence, key)
-        self.scanner = Scanner(
-            replace(config, state_path=None), policy=self.policy, detectors=self.detectors
-        )
+        self.columns = ColumnAnalyzer(self.detectors, config)
 
     def column_spans(
         self, acc: FieldAccumulator, texts: list[str], type_: pa.DataType | None
     ) -> list[list[Span]]:
-        """Spans per value, as the scanner's ``_feed_column`` analyses this column's values
-        (typed columns only for the types their name points to, when the scanner does so)."""
-        scanner = self.scanner
-        by_column = getattr(scanner, "_analyze_column", None)
-        if by_column is None or column_kind is None or type_ is None:
-            return scanner.analyze(texts, acc.name)
-        kind = column_kind(type_)
-        typed = (
-            scanner._typed_entities(acc)
-            if kind != "text" and getattr(scanner, "skip_typed", False)
-            else None
-        )
-        return by_column(texts, acc.name, kind, typed)
+        """Spans per value, as the scanner analyses this column's values (a typed
+        column's short values only for the types its name points to; ``type_`` None:
+        every value as text)."""
+        return self.columns.spans(acc, texts, type_)
 
     def hints(self, field: str) -> tuple[Hint, ...]:
         return tuple(h for d in self.detectors for h in d.field_hints(field))
@@ -144,6 +131,8 @@ def explode_cells(plan: Plan, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.
     position = 0
     part = f"{_partition_id():010d}"
     for batch in batches:
+        k1s: list[Any]  # file paths (or the partition), never null
+        k2s: list[Any]  # rows in the file (or the partition)
         if plan.keyed:
             k1s = batch.column(K1).to_pylist()
             k2s = batch.column(K2).to_pylist()
@@ -179,15 +168,14 @@ def _emit(out: dict[str, list[Any]], col: int, text: str | None, first: Key, n: 
         out[name].append(value)
 
 
-_CELLS = pa.schema(
-    [
-        ("col", pa.int32()),
-        ("text", pa.string()),
-        ("k1", pa.string()),
-        ("k2", pa.int64()),
-        ("n", pa.int64()),
-    ]
-)
+_CELLS_FIELDS: list[pa.Field[Any]] = [
+    pa.field("col", pa.int32()),
+    pa.field("text", pa.string()),
+    pa.field("k1", pa.string()),
+    pa.field("k2", pa.int64()),
+    pa.field("n", pa.int64()),
+]
+_CELLS = pa.schema(_CELLS_FIELDS)
 
 
 def _partition_id() -> int:
@@ -200,8 +188,10 @@ def _partition_id() -> int:
 # -- stage 2: distinct values to field partials ----------------------------------------
 def analyse_values(plan: Plan, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Analyse each distinct value once and fold it into its field's partial; yield one
-    JSON partial per field seen, then one row of row counts and worker facts."""
+    JSON partial per field seen, then one row of row counts and worker facts (its
+    process, detector builds, values handed to the detectors)."""
     eng = engine(executor_config(plan.config), plan.key)
+    analysed_before = eng.columns.values_analysed
     templates = [eng.template(n, h) for n, h in zip(plan.columns, plan.hints, strict=True)]
     partials: dict[int, FieldPartial] = {}
     rows: dict[str, int] = {}
@@ -238,12 +228,14 @@ def analyse_values(plan: Plan, batches: Iterator[pa.RecordBatch]) -> Iterator[pa
     if not seen_any:
         return
     out_cols = [*partials, ROWS]
-    facts = {"rows": rows, "pid": os.getpid(), "builds": BUILDS}
+    analysed = eng.columns.values_analysed - analysed_before
+    facts = {"rows": rows, "pid": os.getpid(), "builds": BUILDS, "analysed": analysed}
     states = [p.to_json() for p in partials.values()] + [json.dumps(facts)]
     yield pa.RecordBatch.from_pydict({"col": out_cols, "state": states}, schema=_STATES)
 
 
-_STATES = pa.schema([("col", pa.int32()), ("state", pa.string())])
+_STATES_FIELDS: list[pa.Field[Any]] = [pa.field("col", pa.int32()), pa.field("state", pa.string())]
+_STATES = pa.schema(_STATES_FIELDS)
 
 
 def fold_value(

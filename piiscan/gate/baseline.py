@@ -23,7 +23,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,14 +134,14 @@ class Baseline:
     policy: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, env: dict[str, str] | None = None) -> Baseline:
+    def new(cls, env: Mapping[str, str] | None = None) -> Baseline:
         """A fresh baseline: keyed by PIISCAN_HASH_KEY when set, else a random salt."""
         env = os.environ if env is None else env
         if env.get(KEY_ENV):
             return cls(key_source=f"env:{KEY_ENV}")
         return cls(key_source="salt", salt=secrets.token_bytes(16))
 
-    def hash_key(self, env: dict[str, str] | None = None) -> bytes:
+    def hash_key(self, env: Mapping[str, str] | None = None) -> bytes:
         """The HMAC key this baseline's fingerprints were made with."""
         env = os.environ if env is None else env
         if self.key_source == "salt":
@@ -155,7 +155,7 @@ class Baseline:
             )
         return env[var].encode("utf-8")
 
-    def fingerprinter(self, env: dict[str, str] | None = None) -> Fingerprinter:
+    def fingerprinter(self, env: Mapping[str, str] | None = None) -> Fingerprinter:
         return Fingerprinter(self.hash_key(env))
 
     def keys(self) -> set[tuple[str, str, str]]:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from piiscan import __version__
 from piiscan.config import Config
 from piiscan.errors import ConfigError, UsageError
 from piiscan.gate import gitdiff, trust
@@ -32,6 +31,7 @@ from piiscan.gate.baseline import (
 )
 from piiscan.gate.findings import GateFinding, GateResult, SkippedFile
 from piiscan.policy import LEVELS
+from piiscan.version import __version__
 
 if TYPE_CHECKING:
     from piiscan.gate.scan_diff import DiffScanner
@@ -45,7 +45,7 @@ def gate_config(config: Config) -> Config:
     The detectors keep reserved and test values (``ignore_reserved`` and the detectors'
     built-in allow-list off), so the gate can report them as allowed, with the reason.
     """
-    extra = {"default_allow_list": False} if "default_allow_list" in _FIELDS else {}
+    extra: dict[str, Any] = {"default_allow_list": False} if "default_allow_list" in _FIELDS else {}
     return replace(config, state_path=None, ignore_reserved=False, progress=False, **extra)
 
 
@@ -56,7 +56,7 @@ def _diff_scanner(
     allow_test_values: bool = True,
 ) -> DiffScanner:
     from piiscan.gate.scan_diff import DiffScanner
-    from piiscan.pipeline import Scanner
+    from piiscan.scanning.scanner import Scanner
 
     return DiffScanner(
         Scanner(gate_config(config)),
@@ -94,7 +94,7 @@ def run_diff(
     baseline_path: Path | None = None,
     allow_test_values: bool = True,
     fail_on: str | None = "high",
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> GateResult:
     """Scan what a change adds; see the module docstring. ``all_files``: every line of
     every tracked file in the work tree instead (what is already in the repository).
@@ -227,7 +227,7 @@ def _scan_tracked(
     config: Config,
     baseline: Baseline,
     skip: str | None,
-    env: dict[str, str],
+    env: Mapping[str, str],
 ) -> tuple[list[GateFinding], DiffScanner]:
     """Every line of every tracked file (work tree, or the tree of ``rev``)."""
     scanner = _diff_scanner(config, baseline.fingerprinter(env))
@@ -253,7 +253,7 @@ def _write_baseline(
     config: Config,
     baseline: Baseline,
     path: Path,
-    env: dict[str, str],
+    env: Mapping[str, str],
 ) -> BaselineRun:
     findings, scanner = _scan_tracked(root, rev, config, baseline, _rel(root, path), env)
     described = scanner.policy.describe()
@@ -287,7 +287,7 @@ def create_baseline(
     *,
     config: Config,
     baseline_path: Path | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> BaselineRun:
     """Accept every finding in the tracked files (of the work tree, or of ``base``).
 
@@ -309,7 +309,7 @@ def update_baseline(
     *,
     config: Config,
     baseline_path: Path | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> BaselineRun:
     """Re-scan the tracked files, keeping the file's key: new entries in, vanished ones out."""
     env = os.environ if env is None else env

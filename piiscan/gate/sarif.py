@@ -13,8 +13,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import piiscan
 from piiscan.gate.findings import GateFinding, GateResult
+from piiscan.version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/piiscan/"
@@ -147,7 +147,7 @@ def build(result: GateResult) -> dict[str, Any]:
         "tool": {
             "driver": {
                 "name": "piiscan",
-                "version": result.tool_version or piiscan.__version__,
+                "version": result.tool_version or __version__,
                 "informationUri": INFORMATION_URI,
                 "rules": rules,
             }

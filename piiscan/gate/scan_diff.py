@@ -20,7 +20,8 @@ from piiscan.gate.gitdiff import MAX_ADDED_BYTES, MAX_ADDED_LINES, FileChange
 from piiscan.line_blocks import analyze_lines
 from piiscan.masking import mask_value
 from piiscan.model import Span
-from piiscan.pipeline import TEXT_WINDOW_CHARS, Scanner
+from piiscan.scanning.scanner import Scanner
+from piiscan.scanning.text import TEXT_WINDOW_CHARS
 
 FLUSH_ITEMS = 4_000
 ANALYZE_BATCH = 1_000

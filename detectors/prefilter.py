@@ -25,14 +25,20 @@ import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import re2
 import regex
+from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import IbanRecognizer, PhoneRecognizer
 
 from piiscan.detectors import slow_patterns
+from piiscan.detectors.phone_guard import MIN_PHONE_DIGITS, DigitGuardedPhoneRecognizer
+from piiscan.detectors.recognizers.base import RuleRecognizer
+from piiscan.detectors.slow_patterns import GuardedPatternRecognizer
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +144,9 @@ def to_re2(pattern: str) -> str | None:
                     continue
                 elif nxt.isdigit() and nxt != "0":
                     out.append("(?s:.*)")  # a backreference: any text (superset)
-                    i += 1 + len(_DIGITS_AT.match(pattern, i + 1).group())
+                    number = _DIGITS_AT.match(pattern, i + 1)
+                    assert number is not None  # nxt is a digit
+                    i += 1 + len(number.group())
                     continue
                 elif nxt in _UNSUPPORTED_ESCAPES:
                     return None  # an escape RE2 lacks
@@ -246,14 +254,8 @@ class Gate:
         return False
 
 
-def pattern_based(recognizer: object) -> bool:
+def pattern_based(recognizer: object) -> TypeGuard[PatternRecognizer]:
     """Whether every result of the recognizer comes from a match of its ``patterns``."""
-    from presidio_analyzer import PatternRecognizer
-    from presidio_analyzer.predefined_recognizers import IbanRecognizer
-
-    from piiscan.detectors.recognizers.base import RuleRecognizer
-    from piiscan.detectors.slow_patterns import GuardedPatternRecognizer
-
     if not isinstance(recognizer, PatternRecognizer):
         return False
     owner = next(k for k in type(recognizer).__mro__ if "analyze" in vars(k))
@@ -262,10 +264,6 @@ def pattern_based(recognizer: object) -> bool:
 
 def gate_for(recognizer: object) -> Gate:
     """The gate of one Presidio recognizer (``always`` when it cannot be derived soundly)."""
-    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
-
-    from piiscan.detectors.presidio_detector import MIN_PHONE_DIGITS, DigitGuardedPhoneRecognizer
-
     name = getattr(recognizer, "name", type(recognizer).__name__)
     entities = frozenset(getattr(recognizer, "supported_entities", ()) or ())
     if name == NER_RECOGNIZER:
@@ -278,7 +276,8 @@ def gate_for(recognizer: object) -> Gate:
     if flags & _VERBOSE:
         return Gate(name, entities, always=True)
     prefix = "(?m" + ("i" if flags & _IGNORECASE else "") + ("s" if flags & _DOTALL else "") + ")"
-    patterns = list(recognizer.patterns)  # type: ignore[attr-defined]
+    # Presidio assigns PatternRecognizer.patterns unannotated: mypy cannot type it
+    patterns: list[Pattern] = list(recognizer.patterns)  # type: ignore[has-type]
     parts = []
     for pattern in patterns:
         rewritten = to_re2(pattern.regex)
@@ -394,7 +393,8 @@ class Prefilter:
             else:
                 if digits is None:
                     digits = pc.count_substring_regex(arr, _DIGIT)
-                hit = pc.greater_equal(digits, gate.min_digits)
+                # pyarrow takes a Python int as a scalar; its stubs want a Scalar
+                hit = pc.greater_equal(digits, gate.min_digits)  # type: ignore[call-overload]
             hits[:, k] = hit.to_numpy(zero_copy_only=False)
         keys = np.packbits(hits, axis=1)
         memo: dict[bytes, frozenset[str]] = {}

@@ -18,6 +18,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from piiscan.config import Config
 from piiscan.model import Span
 from piiscan.plugins import Detector
+from piiscan.registry import build_detectors, default_registry
+from piiscan.scanning.detect import analyze_with
 
 #: Fewest values in one task: each detector call has a fixed cost (the prefilter's
 #: regexes are compiled per call), so tiny tasks waste it.
@@ -27,9 +29,6 @@ _detectors: list[Detector] = []
 
 
 def _init(config: Config) -> None:
-    from piiscan.pipeline import build_detectors
-    from piiscan.registry import default_registry
-
     # The scanning process has already said what model it runs with (the rule-only
     # warning comes once per run, not once per worker).
     logging.getLogger("piiscan.detectors.nlp").setLevel(logging.ERROR)
@@ -37,7 +36,7 @@ def _init(config: Config) -> None:
     _detectors = build_detectors(config, default_registry)
 
 
-class Spans(list):  # type: ignore[type-arg]
+class Spans(list[list[Span]]):
     """A worker's spans per text, with the detectors' notes of that call (``notes``: a
     pattern skipped after its time limit) for the scanning process to attach."""
 
@@ -47,8 +46,6 @@ class Spans(list):  # type: ignore[type-arg]
 def _analyze(
     texts: list[str], field: str | None, entities: frozenset[str] | None
 ) -> list[list[Span]]:
-    from piiscan.pipeline import analyze_with
-
     out = Spans(analyze_with(_detectors, texts, field, entities))
     out.notes = [n for d in _detectors for n in d.take_notes()]
     return out

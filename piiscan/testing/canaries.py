@@ -1,4 +1,6 @@
-"""Canary values for the red-team tests, and a search of every byte an artefact holds.
+"""Canary values, and a search of every byte an artefact holds (part of the kit:
+:mod:`piiscan.testing`; the red-team tests and :class:`~piiscan.testing.ReporterContract`
+use them).
 
 A test plants values no real data holds (``Canaries``), runs piiscan for real, then hands
 every output to :func:`leaks`: stdout and stderr text, and every file below the folders it
