@@ -11,29 +11,17 @@ description above it.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from test_layering import package_tree  # scripts/package_tree.py, loaded once
 
 ROOT = Path(__file__).resolve().parents[1]
 DESIGN = ROOT / "docs" / "design.md"
 NAME = re.compile(r"[\w.-]+\.\w+|[\w.-]+/")  # a file with an extension, or a folder
 
 
-def _package_tree() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("package_tree", ROOT / "scripts/package_tree.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("package_tree", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-package_tree = _package_tree()
 
 
 def tree_lines(text: str) -> list[str]:
