@@ -3,11 +3,15 @@
 
     .venv/bin/python benchmarks/bench_scan.py --rows 100000 [--vanilla-cells 20000] \\
         [--spacy-model ../shared/models/en_ner_distilled_sm-0.1.1] [--json FILE]
+    .venv/bin/python benchmarks/bench_scan.py --shape distinct --rows 20000 \\
+        --vanilla-cells all --jobs 1 2 [--json FILE]
     .venv/bin/python benchmarks/bench_scan.py --wide out/scan/wide.parquet [--repeat 3]
 
-Generates the ``scan_data.py`` customer table (N rows x 10 columns, seeded) unless it
-exists in ``--workdir``, then times, each in its own subprocess (peak RSS from
-``os.wait4``, wall-clock seconds from start to exit, model load included):
+Generates the ``scan_data.py`` table of ``--shape`` (``customers``, the default: N rows x
+10 columns of repeating customers; ``distinct``: N rows x 9 columns where no value of a
+column repeats), seeded, unless it exists in ``--workdir``, then times, each in its own
+subprocess (peak RSS from ``os.wait4``, wall-clock seconds from start to exit, model load
+included):
 
 (a) **vanilla Presidio**: ``BatchAnalyzerEngine`` with the default recognizers over the
     same spaCy model (``evaluate_datahub.vanilla_analyzer``; never Presidio's default
@@ -15,9 +19,12 @@ exists in ``--workdir``, then times, each in its own subprocess (peak RSS from
     random sample of ``--vanilla-cells`` cells; its cells/s is measured on that sample
     (analysis only, model load excluded; each distinct sampled value once, as
     ``evaluate_datahub.vanilla_column`` does: both only flatter vanilla) and its time on
-    the whole table is **extrapolated**. Column rule (``evaluate_datahub``): a column is
-    type T when at least 30 % of its sampled non-null cells have a T finding scoring at
-    least 0.5.
+    the whole table is **extrapolated**. ``--vanilla-cells all`` instead streams **every
+    cell** through ``BatchAnalyzerEngine.analyze_dict`` (column name as context), 10,000
+    rows at a time: nothing is extrapolated, and its cells/s is over the process's wall
+    time, start-up (imports, model) included as in (b) and (c). Column rule
+    (``evaluate_datahub``): a column is type T when at least 30 % of its sampled (or all)
+    non-null cells have a T finding scoring at least 0.5.
 (b) **piiscan --full**: ``piiscan scan FILE --full --format json``; a column's types are
     its inventory field's entity types.
 (c) **piiscan sampling**: the same without ``--full`` (default 2,000 rows).
@@ -61,6 +68,10 @@ from piiscan.policy import Policy, load_policy
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT.parent / "shared/models/en_ner_distilled_sm-0.1.1"
 VANILLA_CELLS = 20_000
+#: ``--vanilla-cells all``: every cell of the table, measured, nothing extrapolated.
+ALL = "all"
+#: Rows a vanilla ``all`` run reads and analyses at a time (memory stays flat).
+VANILLA_BATCH_ROWS = 10_000
 
 Truth = Mapping[str, Sequence[str]]
 
@@ -218,10 +229,15 @@ def sample_cells(path: Path, cells: int, seed: int) -> dict[str, list[str]]:
     return values
 
 
-def vanilla_worker(path: Path, cells: int, seed: int, spacy_model: str, out: Path) -> None:
-    """Sample, analyse with vanilla Presidio, write the timings and column predictions."""
+def vanilla_worker(path: Path, cells: int | str, seed: int, spacy_model: str, out: Path) -> None:
+    """Sample, analyse with vanilla Presidio, write the timings and column predictions
+    (``cells == "all"``: :func:`vanilla_all_worker`)."""
+    if cells == ALL:
+        vanilla_all_worker(path, spacy_model, out)
+        return
     from evaluate_datahub import vanilla_analyzer, vanilla_column
 
+    assert isinstance(cells, int)
     values = sample_cells(path, cells, seed)
     started = time.perf_counter()
     batch = vanilla_analyzer(spacy_model)
@@ -233,6 +249,59 @@ def vanilla_worker(path: Path, cells: int, seed: int, spacy_model: str, out: Pat
             {
                 "cells": sum(map(len, values.values())),
                 "distinct": sum(len(set(v)) for v in values.values()),
+                "load_seconds": loaded - started,
+                "analyze_seconds": done - loaded,
+                "analyze_cpu_seconds": cpu,
+                "shares": shares,
+            }
+        ),
+        encoding="utf-8",
+    )
+
+
+def vanilla_all_worker(path: Path, spacy_model: str, out: Path) -> None:
+    """Every cell of the table through ``BatchAnalyzerEngine.analyze_dict`` (column name
+    as context, spaCy batches of 100), streamed ``VANILLA_BATCH_ROWS`` rows at a time;
+    a column's share of T is its cells with a T finding scoring at least 0.5."""
+    from collections import Counter
+
+    from evaluate_datahub import VANILLA_MIN_SCORE, VANILLA_SHARE, vanilla_analyzer
+
+    from piiscan.detectors.presidio_steps import ENTITY_ALIASES
+    from piiscan.scanning.column import to_text
+
+    started = time.perf_counter()
+    batch = vanilla_analyzer(spacy_model)
+    loaded, cpu = time.perf_counter(), time.process_time()
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    counted = dict.fromkeys(names, 0)
+    hits: dict[str, Counter[str]] = {n: Counter() for n in names}
+    for record_batch in pf.iter_batches(batch_size=VANILLA_BATCH_ROWS):
+        values: dict[str, list[str]] = {}
+        for name, column in zip(names, record_batch.columns, strict=True):
+            values[name] = [t for v in column.to_pylist() if (t := to_text(v)) is not None]
+            counted[name] += len(values[name])
+        for result in batch.analyze_dict(values, "en", batch_size=100):
+            for findings in result.recognizer_results:
+                hits[result.key].update(
+                    {
+                        ENTITY_ALIASES.get(r.entity_type, r.entity_type)
+                        for r in findings
+                        if r.score >= VANILLA_MIN_SCORE
+                    }
+                )
+    done, cpu = time.perf_counter(), time.process_time() - cpu
+    shares = {
+        column: {
+            t: n / counted[column] for t, n in found.items() if n / counted[column] >= VANILLA_SHARE
+        }
+        for column, found in hits.items()
+    }
+    out.write_text(
+        json.dumps(
+            {
+                "cells": sum(counted.values()),
                 "load_seconds": loaded - started,
                 "analyze_seconds": done - loaded,
                 "analyze_cpu_seconds": cpu,
@@ -324,7 +393,7 @@ def piiscan_run(
 def vanilla_run(
     path: Path,
     truth: Truth,
-    cells: int,
+    cells: int | str,
     seed: int,
     spacy_model: str,
     workdir: Path,
@@ -352,7 +421,26 @@ def vanilla_run(
         return _failed(name, child)
     got = json.loads(out.read_text("utf-8"))
     predicted = {c: list(s) for c, s in got["shares"].items()}
+    if cells == ALL:  # measured on the whole table, start-up included like piiscan's runs
+        return {
+            "run": name,
+            "mode": "every cell",
+            "cells": got["cells"],
+            "seconds": round(child.seconds, 2),
+            "cpu_seconds": round(child.cpu_seconds, 2),
+            "load_seconds": round(got["load_seconds"], 2),
+            "analyze_seconds": round(got["analyze_seconds"], 2),
+            "analyze_cpu_seconds": round(got["analyze_cpu_seconds"], 2),
+            "cells_per_s": got["cells"] / child.seconds,
+            "analysis_cells_per_s": got["cells"] / max(got["analyze_seconds"], 1e-9),
+            "peak_rss_mb": round(child.peak_rss_mb, 1),
+            "peak_tree_pss_mb": round(max((mb for _, mb in child.memory_timeline), default=0.0), 1),
+            "tree_pss_by_quarter_mb": by_quarter(child.memory_timeline, child.seconds),
+            "predicted": predicted,
+            "score": score(truth, predicted, policy),
+        }
     return {
+        "mode": "sample",
         "run": name,
         "cells": got["cells"],
         "distinct_values": got["distinct"],
@@ -368,33 +456,39 @@ def vanilla_run(
     }
 
 
-def ensure_table(rows: int, seed: int, workdir: Path) -> tuple[Path, dict[str, list[str]]]:
-    path = workdir / f"customers_{rows}_s{seed}.parquet"
+def ensure_table(
+    rows: int, seed: int, workdir: Path, shape: str = "customers"
+) -> tuple[Path, dict[str, list[str]]]:
+    path = workdir / f"{shape}_{rows}_s{seed}.parquet"
     truth_file = scan_data.truth_path(path)
     if not (path.is_file() and truth_file.is_file()):
-        scan_data.write_table(path, rows, seed)
+        scan_data.write_table(path, rows, seed, shape=shape)
     return path, json.loads(truth_file.read_text("utf-8"))
 
 
 def run_benchmark(
     rows: int = 100_000,
-    vanilla_cells: int = VANILLA_CELLS,
+    vanilla_cells: int | str = VANILLA_CELLS,
     spacy_model: str | os.PathLike[str] = DEFAULT_MODEL,
     workdir: Path | None = None,
     seed: int = 0,
     timeout: float | None = None,
     json_out: Path | None = None,
     full_jobs: Sequence[int] = (1,),
+    shape: str = "customers",
 ) -> dict[str, Any]:
-    """Run (a), (b) and (c) on the ``rows``-row table; return the result dict. (b) runs
-    once per entry of ``full_jobs`` (``--jobs N`` worker processes)."""
+    """Run (a), (b) and (c) on the ``rows``-row table of ``shape``; return the result dict.
+    (b) runs once per entry of ``full_jobs`` (``--jobs N`` worker processes); (a) runs on
+    every cell when ``vanilla_cells`` is ``"all"``."""
     workdir = Path(workdir or ROOT / "out/bench_scan")
     workdir.mkdir(parents=True, exist_ok=True)
     model = str(Path(spacy_model).resolve())
     policy = load_policy()
-    path, truth = ensure_table(rows, seed, workdir)
+    path, truth = ensure_table(rows, seed, workdir, shape)
     columns = len(truth)
     result: dict[str, Any] = {
+        "shape": shape,
+        "vanilla_cells": vanilla_cells,
         "rows": rows,
         "columns": columns,
         "table_cells": rows * columns,
@@ -435,7 +529,7 @@ def _finish(result: dict[str, Any]) -> None:
             r["speedup"] = r["cells_per_s"] / vanilla["cells_per_s"]
             if "cells_per_cpu_s" in r and "cells_per_cpu_s" in vanilla:
                 r["speedup_cpu"] = r["cells_per_cpu_s"] / vanilla["cells_per_cpu_s"]
-    if vanilla is not None:
+    if vanilla is not None and vanilla.get("mode") != "every cell":
         vanilla["extrapolated_table_seconds"] = result["table_cells"] / vanilla["cells_per_s"]
     sampling = next((r for r in runs if r["run"] == "piiscan sampling" and "error" not in r), None)
     if sampling is not None:
@@ -501,11 +595,13 @@ def run_wide(
 # -- output --------------------------------------------------------------------------
 def render(result: dict[str, Any]) -> str:
     head = (
-        f"{'run':<18} {'cells':>11} {'seconds':>9} {'CPU s':>8} {'cells/s':>10} {'speed-up':>9} "
+        f"{'run':<23} {'cells':>11} {'seconds':>9} {'CPU s':>8} {'cells/s':>10} {'speed-up':>9} "
         f"{'peak RSS MB':>12} {'P':>6} {'R':>6} {'F1':>6}  {'cat F1':>6}"
     )
+    shape = result.get("shape", "customers")
     lines = [
-        f"table: {result['rows']:,} rows x {result['columns']} columns = "
+        f"table ({shape}{': every value distinct' if shape == 'distinct' else ''}): "
+        f"{result['rows']:,} rows x {result['columns']} columns = "
         f"{result['table_cells']:,} cells, {result['file_bytes'] / 2**20:.1f} MiB Parquet, "
         f"seed {result['seed']}; machine {result['machine']}",
         head,
@@ -519,17 +615,31 @@ def render(result: dict[str, Any]) -> str:
                     f"; {r['rows_done']:,} rows analysed by then: "
                     f">= {r['cells_per_s_at_least']:,.0f} cells/s"
                 )
-            lines.append(f"{r['run']:<18} {r['error']}{got}; peak RSS {r['peak_rss_mb']:,.0f} MB")
+            lines.append(f"{r['run']:<23} {r['error']}{got}; peak RSS {r['peak_rss_mb']:,.0f} MB")
             continue
         e, c = r["score"]["entity"], r["score"]["category"]
         lines.append(
-            f"{r['run']:<18} {r['cells']:>11,} {r['seconds']:>9.1f} "
+            f"{r['run']:<23} {r['cells']:>11,} {r['seconds']:>9.1f} "
             f"{r['cpu_seconds']:>8.1f} {r['cells_per_s']:>10,.0f} "
             f"{r.get('speedup', 0):>8.1f}x {r['peak_rss_mb']:>12,.0f} {e['precision']:>6.3f} "
             f"{e['recall']:>6.3f} {e['f1']:>6.3f}  {c['f1']:>6.3f}"
         )
     for r in result["runs"]:
-        if r["run"] == "vanilla Presidio" and "error" not in r:
+        if r["run"] == "vanilla Presidio" and r.get("mode") == "every cell":
+            lines.append(
+                f"vanilla Presidio: MEASURED on every cell of the table ({r['cells']:,} "
+                f"cells, nothing extrapolated, analyze_dict with column names as context): "
+                f"{r['seconds']:.1f} s wall = {r['load_seconds']:.1f} s model and recognizers "
+                f"+ {r['analyze_seconds']:.1f} s analysis + imports and reading; cells/s and "
+                f"speed-ups use the wall time, start-up included as in piiscan's runs "
+                f"(analysis alone: {r['analysis_cells_per_s']:,.0f} cells/s)"
+            )
+            quarters = " / ".join(f"{mb:,.0f}" for mb in r["tree_pss_by_quarter_mb"])
+            lines.append(
+                f"vanilla Presidio: peak PSS {r['peak_tree_pss_mb']:,.0f} MB, highest in each "
+                f"quarter of the run: {quarters} MB"
+            )
+        elif r["run"] == "vanilla Presidio" and "error" not in r:
             lines.append(
                 f"vanilla Presidio: measured on {r['cells']:,} sampled cells "
                 f"({r['distinct_values']:,} distinct) in {r['seconds']:.1f} s of analysis "
@@ -586,10 +696,36 @@ def render_wide(r: dict[str, Any]) -> str:
     )
 
 
+def _cells(text: str) -> int | str:
+    """``--vanilla-cells``: a positive number or ``all``."""
+    if text == ALL:
+        return ALL
+    try:
+        cells = int(text)
+    except ValueError:
+        cells = 0
+    if cells <= 0:
+        raise argparse.ArgumentTypeError(f"a positive number or '{ALL}', not {text!r}")
+    return cells
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--vanilla-cells", type=int, default=VANILLA_CELLS)
+    parser.add_argument(
+        "--shape",
+        choices=scan_data.SHAPES,
+        default="customers",
+        help="customers: repeating customers (default); distinct: every value distinct",
+    )
+    parser.add_argument(
+        "--vanilla-cells",
+        type=_cells,
+        default=VANILLA_CELLS,
+        help=f"cells of the random sample vanilla Presidio analyses (default "
+        f"{VANILLA_CELLS:,}; its whole-table time is extrapolated), or 'all': every cell, "
+        "measured",
+    )
     parser.add_argument("--spacy-model", default=str(DEFAULT_MODEL))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -644,6 +780,7 @@ def main(argv: list[str] | None = None) -> int:
             args.timeout,
             args.json,
             args.jobs,
+            args.shape,
         )
         print(render(result))
     if args.json is not None:

@@ -1,4 +1,5 @@
-"""The scan-speed benchmark's table generator and a tiny end-to-end run (no timing asserted)."""
+"""The scan-speed benchmark's table generators (the customer and the distinct-heavy shape)
+and tiny end-to-end runs (no timing asserted)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -150,3 +152,166 @@ def test_tiny_benchmark_end_to_end(tmp_path: Path, spacy_model: str) -> None:
     assert 150 <= runs["vanilla Presidio"]["cells"] <= 200
     assert runs["vanilla Presidio"]["extrapolated_table_seconds"] > 0
     assert "EXTRAPOLATED" in bench_scan.render(result)
+
+
+# -- the distinct-heavy shape ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def distinct_table(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """3,000 distinct-shape rows in row groups of 700 (five groups: counters carry over)."""
+    path = tmp_path_factory.mktemp("distinct") / "d.parquet"
+    scan_data.write_table(path, 3000, seed=4, row_group=700, shape="distinct")
+    return path, pq.read_table(path).to_pydict()
+
+
+def test_distinct_every_value_distinct(distinct_table) -> None:
+    path, table = distinct_table
+    pf = pq.ParquetFile(path)
+    assert pf.schema_arrow == scan_data.distinct_schema()
+    assert (pf.metadata.num_rows, pf.metadata.num_row_groups) == (3000, 5)
+    for column, values in table.items():
+        assert None not in values, column
+        assert len(set(values)) == len(values), column
+
+
+def test_distinct_truth(distinct_table) -> None:
+    path, _ = distinct_table
+    truth = json.loads(scan_data.truth_path(path).read_text())
+    assert truth == scan_data.distinct_truth()
+    assert list(truth) == pq.ParquetFile(path).schema_arrow.names
+    policy = load_policy()
+    assert all(policy.is_personal(t) for types in truth.values() for t in types)
+    personal = [c for c, types in truth.items() if types]
+    assert len(personal) > len(truth) / 2  # PII in most columns
+    assert {c for c, types in truth.items() if not types} == {"amount", "created_at", "sku"}
+
+
+def test_distinct_same_seed_same_table(tmp_path: Path) -> None:
+    a, b, c = (tmp_path / f"{n}.parquet" for n in "abc")
+    for path, seed in ((a, 3), (b, 3), (c, 4)):
+        scan_data.write_table(path, 400, seed=seed, row_group=150, shape="distinct")
+    assert _digest(a) == _digest(b)
+    assert _digest(a) != _digest(c)
+
+
+def test_distinct_values_are_real_and_not_reserved(distinct_table) -> None:
+    """Valid phones and cards, and nothing the scanner sets aside by default (reserved
+    and test values), so ``bench_scan`` runs piiscan with the same flags on both shapes."""
+    import phonenumbers
+
+    from piiscan.checksums import luhn_valid
+    from piiscan.detectors.reserved import digits_of, is_reserved
+
+    _, table = distinct_table
+    for phone in table["phone"]:
+        assert not is_reserved("PHONE_NUMBER", phone), phone
+        assert any(
+            phonenumbers.is_valid_number(phonenumbers.parse(phone, region))
+            for region in scan_data.REGION.values()
+        ), phone
+    for card in table["card_number"]:
+        assert luhn_valid(digits_of(card)) and len(digits_of(card)) == 16, card
+        assert not is_reserved("CREDIT_CARD", card), card
+    for email in table["email"]:
+        assert email.count("@") == 1 and email.isascii() and " " not in email, email
+        assert not is_reserved("EMAIL_ADDRESS", email), email
+    for name in table["customer_name"]:
+        assert 2 <= len(name.split()) <= 3 and not is_reserved("PERSON", name), name
+    assert all(", " in city for city in table["city"])
+    assert all(1 <= a < 100_000 and round(a, 2) == a for a in table["amount"])
+    stamps = table["created_at"]
+    assert stamps == sorted(stamps) and stamps[0].year == 2023 and stamps[-1].year == 2024
+
+
+def test_distinct_notes_mention_the_row_in_about_a_third(distinct_table) -> None:
+    _, table = distinct_table
+    rows = list(zip(table["note"], table["customer_name"], table["phone"], strict=True))
+    mention = [name in note and phone in note for note, name, phone in rows]
+    assert 0.3 <= sum(mention) / len(rows) <= 0.4
+    assert all("icket " in note for note in table["note"])
+
+
+def test_distinct_batches_stream() -> None:
+    """A 1,000,000-row table: batches come one at a time and memory does not grow with them
+    (only counters carry over; the word lists are built once per seed)."""
+    import tracemalloc
+
+    table = scan_data.DistinctTable(1_000_000, seed=0)
+    batches = table.batches(row_group=500)
+    assert next(batches).num_rows == 500
+    tracemalloc.start()
+    try:
+        next(batches)
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            assert next(batches).num_rows == 500
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 1_000_000
+
+
+def test_distinct_capacity_covers_a_million_rows() -> None:
+    table = scan_data.DistinctTable(1_000_000, seed=0)
+    demand = 1.1 * 1_000_000 / len(scan_data.LOCALES)
+    for loc in table.locales:
+        assert loc.plain.size + loc.initial.size > demand
+        assert loc.city.size > demand and loc.phone.size > demand
+
+
+def test_distinct_names_outgrow_plain_pairs() -> None:
+    """en_GB has ~44,000 plain first-last pairs of its own: past them, names take an
+    initial and stay distinct."""
+    table = scan_data.DistinctTable(200_000, seed=0)
+    en_gb = scan_data.LOCALES.index("en_GB")
+    plain = table.locales[en_gb].plain.size
+    names, _, phones, cities = table._people(np.full(plain + 5_000, en_gb))
+    assert len(set(names)) == len(names) == len(set(phones)) == len(set(cities))
+    assert sum(len(n.split()) == 3 for n in names) >= 5_000
+
+
+def test_perm_is_a_bijection() -> None:
+    perm = scan_data.Perm.draw(1_000, np.random.default_rng(1))
+    assert sorted(perm(np.arange(1_000)).tolist()) == list(range(1_000))
+    with pytest.raises(ValueError, match="more values"):
+        perm(np.array([1_000]))
+
+
+def test_vanilla_cells_option() -> None:
+    assert bench_scan._cells("all") == "all"
+    assert bench_scan._cells("250") == 250
+    for bad in ("0", "-3", "some"):
+        with pytest.raises(Exception, match="positive number"):
+            bench_scan._cells(bad)
+
+
+@pytest.mark.ner
+def test_tiny_distinct_benchmark_every_cell(tmp_path: Path, spacy_model: str) -> None:
+    result = bench_scan.run_benchmark(
+        rows=150,
+        vanilla_cells="all",
+        spacy_model=spacy_model,
+        workdir=tmp_path,
+        full_jobs=(1, 2),
+        shape="distinct",
+    )
+    assert result["shape"] == "distinct" and result["table_cells"] == 1350
+    runs = {r["run"]: r for r in result["runs"]}
+    assert set(runs) == {
+        "vanilla Presidio",
+        "piiscan sampling",
+        "piiscan --full",
+        "piiscan --full --jobs 2",
+    }
+    for r in runs.values():
+        assert "error" not in r, r
+        assert 0.0 <= r["score"]["entity"]["f1"] <= 1.0 and "speedup" in r
+    vanilla = runs["vanilla Presidio"]
+    assert vanilla["mode"] == "every cell" and vanilla["cells"] == 1350
+    assert "extrapolated_table_seconds" not in vanilla
+    assert vanilla["load_seconds"] + vanilla["analyze_seconds"] < vanilla["seconds"]
+    assert vanilla["cells_per_s"] == pytest.approx(1350 / vanilla["seconds"], rel=0.01)
+    for name in ("vanilla Presidio", "piiscan --full", "piiscan --full --jobs 2"):
+        assert len(runs[name]["tree_pss_by_quarter_mb"]) == 4
+    assert runs["piiscan --full --jobs 2"]["cells"] == 1350
+    text = bench_scan.render(result)
+    assert "MEASURED on every cell" in text and "EXTRAPOLATED" not in text
