@@ -60,16 +60,20 @@ class FormatPlugins:
         """The plugin format reading a file of this name, by its (compound) suffix."""
         if not self.by_suffix:
             return None
-        pure = PurePosixPath(name)
-        compound = "".join(pure.suffixes[-2:]).lower()
-        return self.by_suffix.get(compound) or self.by_suffix.get(pure.suffix.lower())
+        return next((self.by_suffix[k] for k in suffix_keys(name) if k in self.by_suffix), None)
+
+
+def suffix_keys(name: str) -> tuple[str, str]:
+    """The suffixes a format may declare for a file of this name, lower-cased and most
+    specific first: its compound suffix (``.tar.gz``, or the last one alone), then its last."""
+    pure = PurePosixPath(name)
+    return "".join(pure.suffixes[-2:]).lower(), pure.suffix.lower()
 
 
 def plugin_format_of(name: str, registry: Registry) -> str | None:
     """The name of the format plugin that declares this file's (compound) suffix, if one
     does and no built-in reader takes it; read from the classes, nothing is started."""
-    pure = PurePosixPath(name)
-    wanted = ("".join(pure.suffixes[-2:]).lower(), pure.suffix.lower())
+    wanted = suffix_keys(name)
     for plugin, cls in sorted(registry.all("format").items()):
         declared = {str(s).lower() for s in getattr(cls, "suffixes", ())}
         if any(w and w in declared and w not in FORMATS and w not in COMPOUND for w in wanted):
